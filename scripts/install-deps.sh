@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Installs the Debian packages edgenn's build and tests need, if missing.
+# Uses sudo when not root. Safe to run repeatedly (a no-op when all present).
+set -euo pipefail
+pkgs=(gcc make cmake git clang libclang-rt-14-dev xz-utils)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "edgenn: installing missing Debian packages: ${missing[*]}"
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "edgenn: error: need root or sudo to install: ${missing[*]}" >&2; exit 1; fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -q
+$SUDO apt-get install -y -q --no-install-recommends "${missing[@]}"

@@ -1,0 +1,89 @@
+/*
+ * Conv2D: x[N,H,W,C] (f32), w[O,KH,KW,C/groups], optional b[O] -> y[N,OH,OW,O].
+ * Groups include depthwise (groups = C, O = C * multiplier); stride,
+ * dilation, explicit or SAME/VALID padding; a fused activation.
+ */
+#include <string.h>
+
+#include "kernels/ref/conv_ref.h"
+#include "ops/op_util.h"
+
+static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *in, enn_conv2d_params *p,
+                              enn_tensor_desc *out) {
+  enn_status st;
+  if ((st = enn_expect_f32(n, in, 0, 4)) || (st = enn_expect_f32(n, in, 1, 4))) return st;
+  if (n->n_inputs > 2 && (st = enn_expect_f32(n, in, 2, 1))) return st;
+  if ((st = enn_check_act(n))) return st;
+  const enn_tensor_desc *x = in[0], *w = in[1];
+  const int32_t groups = n->attrs.groups;
+  if (groups < 1) return enn_node_err(n, ENN_ERR_INVALID_ARG, "groups must be >= 1 (got %d)", groups);
+  for (int i = 0; i < 4; i++)
+    if (x->dims[i] > INT32_MAX / 4 || w->dims[i] > INT32_MAX / 4 || x->dims[i] < 1 || w->dims[i] < 1)
+      return enn_node_err(n, ENN_ERR_SHAPE, "dimension out of range");
+  const int64_t ic = x->dims[3], oc = w->dims[0];
+  if (ic % groups || oc % groups)
+    return enn_node_err(n, ENN_ERR_SHAPE, "channels in %lld / out %lld are not divisible by groups %d", (long long)ic,
+                        (long long)oc, groups);
+  if (w->dims[3] != ic / groups)
+    return enn_node_err(n, ENN_ERR_SHAPE, "weight has %lld input channels per group, input gives %lld / %d groups",
+                        (long long)w->dims[3], (long long)ic, groups);
+  if (n->n_inputs > 2 && in[2]->dims[0] != oc)
+    return enn_node_err(n, ENN_ERR_SHAPE, "bias has %lld values for %lld output channels", (long long)in[2]->dims[0],
+                        (long long)oc);
+  int32_t pads[4];
+  int64_t oh, ow;
+  if ((st = enn_window_2d(n, x->dims[1], x->dims[2], w->dims[1], w->dims[2], false, pads, &oh, &ow))) return st;
+  if (oh < 1 || ow < 1) return enn_node_err(n, ENN_ERR_SHAPE, "output would be empty");
+  if (p) {
+    memset(p, 0, sizeof *p);
+    p->n = (int32_t)x->dims[0];
+    p->ih = (int32_t)x->dims[1];
+    p->iw = (int32_t)x->dims[2];
+    p->ic = (int32_t)ic;
+    p->oh = (int32_t)oh;
+    p->ow = (int32_t)ow;
+    p->oc = (int32_t)oc;
+    p->kh = (int32_t)w->dims[1];
+    p->kw = (int32_t)w->dims[2];
+    p->sh = n->attrs.stride[0];
+    p->sw = n->attrs.stride[1];
+    p->dh = n->attrs.dilation[0];
+    p->dw = n->attrs.dilation[1];
+    p->pt = pads[0];
+    p->pl = pads[1];
+    p->groups = groups;
+    p->act = enn_act_params_from(&n->attrs);
+  }
+  if (out) {
+    int64_t d[4] = {x->dims[0], oh, ow, oc};
+    enn_tensor_desc_init(out, ENN_DTYPE_F32, 4, d);
+  }
+  return ENN_OK;
+}
+
+static enn_status conv_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
+                             enn_tensor_desc *out) {
+  ENN_UNUSED(in_data);
+  return conv_params(n, in, NULL, out);
+}
+
+static enn_status conv_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  enn_conv2d_params *p = enn_prepare_alloc(ctx, sizeof *p);
+  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  enn_status st = conv_params(e->node, e->in_desc, p, NULL);
+  if (st) return st;
+  e->state = p;
+  e->kernel = "enn_f32_conv2d__ref";
+  return ENN_OK;
+}
+
+static void conv_run(const enn_exec *e) {
+  enn_f32_conv2d__ref(e->state, e->in[0], e->in[1], e->n_in > 2 ? e->in[2] : NULL, e->out[0]);
+}
+
+static int64_t conv_macs(const enn_node *n, const enn_tensor_desc *const *in, const enn_tensor_desc *out) {
+  /* per output element: kh * kw * (ic / groups) */
+  return enn_tensor_desc_numel(out) * in[1]->dims[1] * in[1]->dims[2] * in[1]->dims[3] * (n->attrs.groups > 0 ? 1 : 0);
+}
+
+const enn_op_vtable enn_op_vt_conv2d = {conv_infer, conv_prepare, conv_run, conv_macs};

@@ -1,0 +1,331 @@
+/*
+ * Sessions: create does all the work, run does none.
+ *
+ * create: clone the graph (constants borrowed), optimise, verify, map each
+ * tensor to a buffer (views share their input's buffer, in-place ops share
+ * a dying input's buffer), plan buffer offsets in one arena, allocate it,
+ * resolve every node's input/output pointers and let each op prepare its
+ * kernel and state. run: call each node's kernel in order.
+ */
+#include <string.h>
+
+#include "opt/opt.h"
+#include "rt/rt.h"
+
+struct enn_prepare_ctx {
+  enn_session *s;
+};
+
+typedef struct pers_block {
+  void *ptr;
+} pers_block;
+
+struct enn_session {
+  enn_allocator alloc;
+  enn_session_options opt;
+  enn_graph *g;             /* private, optimised */
+  enn_exec *execs;          /* one per node */
+  int32_t n_exec;
+  void **ptrs;              /* all exec pointer arrays (one block) */
+  const enn_tensor_desc **descs;
+  uint8_t *arena;
+  int64_t arena_bytes;
+  void **tensor_ptr;        /* per tensor */
+  pers_block *pers;
+  int32_t n_pers, cap_pers;
+  int64_t pers_bytes;
+  int64_t weights_bytes;
+  int64_t macs;
+  int64_t *node_macs;
+  double *prof_ns;
+  int64_t runs;
+};
+
+void *enn_prepare_alloc(enn_prepare_ctx *ctx, size_t bytes) {
+  enn_session *s = ctx->s;
+  if (enn_grow(&s->alloc, (void **)&s->pers, &s->cap_pers, s->n_pers + 1, sizeof(pers_block))) return NULL;
+  void *p = enn_alloc_aligned(&s->alloc, bytes, ENN_ALIGN);
+  if (!p) return NULL;
+  s->pers[s->n_pers++].ptr = p;
+  s->pers_bytes += (int64_t)bytes;
+  return p;
+}
+
+void enn_session_options_init(enn_session_options *o) {
+  memset(o, 0, sizeof *o);
+  o->threads = 1;
+  o->optimize = 1;
+}
+
+void enn_session_destroy(enn_session *s) {
+  if (!s) return;
+  enn_allocator a = s->alloc;
+  for (int32_t i = 0; i < s->n_pers; i++) enn_free(&a, s->pers[i].ptr);
+  enn_free(&a, s->pers);
+  enn_free(&a, s->execs);
+  enn_free(&a, s->ptrs);
+  enn_free(&a, s->descs);
+  enn_free(&a, s->arena);
+  enn_free(&a, s->tensor_ptr);
+  enn_free(&a, s->node_macs);
+  enn_free(&a, s->prof_ns);
+  enn_graph_destroy(s->g);
+  enn_free(&a, s);
+}
+
+/* Union-find over tensors: buffers shared by views and in-place ops. */
+static int32_t find_root(int32_t *parent, int32_t x) {
+  while (parent[x] != x) {
+    parent[x] = parent[parent[x]];
+    x = parent[x];
+  }
+  return x;
+}
+
+static enn_status plan_memory(enn_session *s) {
+  enn_graph *g = s->g;
+  const int32_t nt = g->n_tensors, nn = g->n_nodes;
+  enn_status st = ENN_OK;
+  int32_t *parent = enn_alloc(&s->alloc, (size_t)nt * sizeof(int32_t) + 4);
+  int32_t *last_use = enn_alloc(&s->alloc, (size_t)nt * sizeof(int32_t) + 4);
+  int32_t *buf_last = enn_alloc(&s->alloc, (size_t)nt * sizeof(int32_t) + 4);
+  int32_t *buf_index = enn_alloc(&s->alloc, (size_t)nt * sizeof(int32_t) + 4);
+  uint8_t *pinned = enn_alloc(&s->alloc, (size_t)nt + 4); /* graph inputs / outputs: never reused */
+  enn_plan_buf *bufs = enn_alloc(&s->alloc, ((size_t)nt + (size_t)nn) * sizeof(enn_plan_buf) + 4);
+  if (!parent || !last_use || !buf_last || !buf_index || !pinned || !bufs) {
+    st = enn_err(ENN_ERR_NO_MEMORY, "out of memory planning the arena");
+    goto done;
+  }
+  for (int32_t t = 0; t < nt; t++) {
+    parent[t] = t;
+    last_use[t] = g->tensors[t].producer;
+  }
+  for (int32_t i = 0; i < nn; i++)
+    for (int32_t k = 0; k < g->nodes[i].n_inputs; k++) last_use[g->nodes[i].inputs[k]] = i;
+  for (int32_t i = 0; i < g->n_inputs; i++) pinned[g->inputs[i]] = 1;
+  for (int32_t i = 0; i < g->n_outputs; i++) pinned[g->outputs[i]] = 1;
+  for (int32_t t = 0; t < nt; t++) buf_last[t] = pinned[t] ? nn : last_use[t];
+
+  for (int32_t i = 0; i < nn; i++) {
+    const enn_node *n = &g->nodes[i];
+    uint32_t fl = enn_op_flags(n->op);
+    int32_t in0 = n->n_inputs ? n->inputs[0] : -1, out0 = n->outputs[0];
+    if (in0 < 0 || g->tensors[in0].kind == ENN_TK_CONST) continue;
+    int32_t r = find_root(parent, in0);
+    bool join = false;
+    if (fl & ENN_OPF_VIEW) join = true;
+    else if ((fl & ENN_OPF_INPLACE) && !pinned[r] && buf_last[r] == i && !pinned[out0] &&
+             enn_tensor_desc_bytes(&g->tensors[in0].desc) == enn_tensor_desc_bytes(&g->tensors[out0].desc))
+      join = true;
+    if (!join) continue;
+    parent[out0] = r;
+    if (buf_last[out0] > buf_last[r]) buf_last[r] = buf_last[out0];
+    if (pinned[out0]) pinned[r] = 1;
+  }
+  /* One plan buffer per root (non-constant) + one per node scratch. */
+  int32_t nb = 0;
+  for (int32_t t = 0; t < nt; t++) buf_index[t] = -1;
+  for (int32_t t = 0; t < nt; t++) {
+    if (g->tensors[t].kind == ENN_TK_CONST) continue;
+    int32_t r = find_root(parent, t);
+    if (buf_index[r] < 0) {
+      buf_index[r] = nb;
+      bufs[nb].size = 0;
+      bufs[nb].first = g->tensors[r].kind == ENN_TK_INPUT ? 0 : g->tensors[r].producer;
+      bufs[nb].last = pinned[r] ? nn : buf_last[r];
+      if (bufs[nb].last < bufs[nb].first) bufs[nb].last = bufs[nb].first;
+      nb++;
+    }
+    enn_plan_buf *b = &bufs[buf_index[r]];
+    int64_t bytes = (int64_t)enn_tensor_desc_bytes(&g->tensors[t].desc);
+    if (bytes > b->size) b->size = bytes;
+  }
+  int32_t scratch0 = nb;
+  for (int32_t i = 0; i < nn; i++) {
+    bufs[nb].size = (int64_t)s->execs[i].scratch_bytes;
+    bufs[nb].first = bufs[nb].last = i;
+    nb++;
+  }
+  if ((st = enn_plan_offsets(bufs, nb, &s->alloc, &s->arena_bytes))) goto done;
+  if (!enn_plan_valid(bufs, nb)) {
+    st = enn_err(ENN_ERR_INTERNAL, "memory plan overlaps live buffers");
+    goto done;
+  }
+  s->arena = enn_alloc_aligned(&s->alloc, (size_t)s->arena_bytes + ENN_ALIGN, ENN_ALIGN);
+  if (!s->arena) {
+    st = enn_err(ENN_ERR_NO_MEMORY, "out of memory for the %lld-byte arena", (long long)s->arena_bytes);
+    goto done;
+  }
+  for (int32_t t = 0; t < nt; t++) {
+    const enn_tensor *tt = &g->tensors[t];
+    if (tt->kind == ENN_TK_CONST) s->tensor_ptr[t] = tt->data;
+    else s->tensor_ptr[t] = s->arena + bufs[buf_index[find_root(parent, t)]].offset;
+  }
+  for (int32_t i = 0; i < nn; i++)
+    s->execs[i].scratch = s->execs[i].scratch_bytes ? s->arena + bufs[scratch0 + i].offset : NULL;
+done:
+  enn_free(&s->alloc, parent);
+  enn_free(&s->alloc, last_use);
+  enn_free(&s->alloc, buf_last);
+  enn_free(&s->alloc, buf_index);
+  enn_free(&s->alloc, pinned);
+  enn_free(&s->alloc, bufs);
+  return st;
+}
+
+enn_status enn_session_create(const enn_graph *src, const enn_session_options *opt, enn_session **out) {
+  if (!src || !out) return enn_err(ENN_ERR_INVALID_ARG, "enn_session_create: NULL argument");
+  *out = NULL;
+  enn_session_options o;
+  if (opt) o = *opt;
+  else enn_session_options_init(&o);
+  if (o.threads < 1 || o.threads > 1024) return enn_err(ENN_ERR_INVALID_ARG, "threads must be 1..1024 (got %d)", o.threads);
+  const enn_allocator *a = o.alloc ? o.alloc : enn_default_allocator();
+  enn_session *s = enn_alloc(a, sizeof *s);
+  if (!s) return enn_err(ENN_ERR_NO_MEMORY, "out of memory creating a session");
+  s->alloc = *a;
+  s->opt = o;
+  s->opt.alloc = NULL;
+  enn_prepare_ctx ctx = {s};
+  enn_status st = enn_graph_verify(src);
+  if (st) goto fail;
+  if ((st = enn_ir_clone(src, &s->alloc, false, &s->g))) goto fail;
+  if (o.optimize > 0 && (st = enn_graph_optimize(s->g, o.optimize))) goto fail;
+  if ((st = enn_graph_verify(s->g))) goto fail;
+  enn_graph *g = s->g;
+  const int32_t nn = g->n_nodes;
+  s->n_exec = nn;
+  int64_t nio = 0;
+  for (int32_t i = 0; i < nn; i++) nio += g->nodes[i].n_inputs + g->nodes[i].n_outputs;
+  s->execs = enn_alloc(&s->alloc, (size_t)nn * sizeof(enn_exec) + 1);
+  s->ptrs = enn_alloc(&s->alloc, (size_t)nio * sizeof(void *) + 1);
+  s->descs = enn_alloc(&s->alloc, (size_t)nio * sizeof(void *) + 1);
+  s->tensor_ptr = enn_alloc(&s->alloc, (size_t)g->n_tensors * sizeof(void *) + 1);
+  s->node_macs = enn_alloc(&s->alloc, (size_t)nn * sizeof(int64_t) + 1);
+  s->prof_ns = enn_alloc(&s->alloc, (size_t)nn * sizeof(double) + 1);
+  if (!s->execs || !s->ptrs || !s->descs || !s->tensor_ptr || !s->node_macs || !s->prof_ns) {
+    st = enn_err(ENN_ERR_NO_MEMORY, "out of memory creating a session");
+    goto fail;
+  }
+  /* Wire descriptors, then prepare (ops pick kernels, request scratch). */
+  int64_t k = 0;
+  for (int32_t i = 0; i < nn; i++) {
+    enn_node *n = &g->nodes[i];
+    enn_exec *e = &s->execs[i];
+    e->node = n;
+    e->n_in = n->n_inputs;
+    e->n_out = n->n_outputs;
+    e->in_desc = &s->descs[k];
+    e->in = (const void **)&s->ptrs[k];
+    for (int32_t j = 0; j < n->n_inputs; j++) s->descs[k++] = &g->tensors[n->inputs[j]].desc;
+    e->out_desc = &s->descs[k];
+    e->out = &s->ptrs[k];
+    for (int32_t j = 0; j < n->n_outputs; j++) s->descs[k++] = &g->tensors[n->outputs[j]].desc;
+    e->threads = o.threads;
+    const enn_op_vtable *vt = enn_op_vtable_get(n->op);
+    if (!vt || (!vt->run && !(enn_op_flags(n->op) & ENN_OPF_VIEW))) {
+      st = enn_node_err(n, ENN_ERR_UNSUPPORTED, "operator %s is not built into this edgenn", enn_op_name(n->op));
+      goto fail;
+    }
+    e->kernel = vt->run ? "ref" : "view";
+    if (vt->prepare && (st = vt->prepare(e, &ctx))) goto fail;
+    s->node_macs[i] = enn_graph_node_macs(g, i);
+    s->macs += s->node_macs[i];
+  }
+  if ((st = plan_memory(s))) goto fail;
+  k = 0;
+  for (int32_t i = 0; i < nn; i++) {
+    enn_node *n = &g->nodes[i];
+    for (int32_t j = 0; j < n->n_inputs; j++) s->ptrs[k++] = s->tensor_ptr[n->inputs[j]];
+    for (int32_t j = 0; j < n->n_outputs; j++) s->ptrs[k++] = s->tensor_ptr[n->outputs[j]];
+  }
+  enn_graph_stats gs;
+  if ((st = enn_graph_stats_get(g, &gs))) goto fail;
+  s->weights_bytes = gs.weights_bytes;
+  *out = s;
+  return ENN_OK;
+fail:
+  enn_session_destroy(s);
+  return st;
+}
+
+enn_status enn_session_run(enn_session *s) {
+  if (!s) return enn_err(ENN_ERR_INVALID_ARG, "session is NULL");
+  const bool prof = s->opt.profile != 0;
+  for (int32_t i = 0; i < s->n_exec; i++) {
+    const enn_exec *e = &s->execs[i];
+    const enn_op_vtable *vt = enn_op_vtable_get(e->node->op);
+    if (!vt->run) continue;
+    if (prof) {
+      int64_t t0 = enn_now_ns();
+      vt->run(e);
+      s->prof_ns[i] += (double)(enn_now_ns() - t0);
+    } else vt->run(e);
+  }
+  s->runs++;
+  return ENN_OK;
+}
+
+int32_t enn_session_num_inputs(const enn_session *s) { return s ? s->g->n_inputs : 0; }
+int32_t enn_session_num_outputs(const enn_session *s) { return s ? s->g->n_outputs : 0; }
+
+static enn_status io_desc(const enn_session *s, const int32_t *ids, int32_t n, int32_t i, enn_tensor_desc *d,
+                          const char **name, const char *what) {
+  if (!s || i < 0 || i >= n) return enn_err(ENN_ERR_NOT_FOUND, "session has no %s %d", what, i);
+  const enn_tensor *t = &s->g->tensors[ids[i]];
+  if (d) *d = t->desc;
+  if (name) *name = t->name;
+  return ENN_OK;
+}
+
+enn_status enn_session_input_desc(const enn_session *s, int32_t i, enn_tensor_desc *d, const char **name) {
+  return io_desc(s, s ? s->g->inputs : NULL, s ? s->g->n_inputs : 0, i, d, name, "input");
+}
+
+enn_status enn_session_output_desc(const enn_session *s, int32_t i, enn_tensor_desc *d, const char **name) {
+  return io_desc(s, s ? s->g->outputs : NULL, s ? s->g->n_outputs : 0, i, d, name, "output");
+}
+
+void *enn_session_input_buffer(enn_session *s, int32_t i) {
+  if (!s || i < 0 || i >= s->g->n_inputs) return NULL;
+  return s->tensor_ptr[s->g->inputs[i]];
+}
+
+const void *enn_session_output_buffer(const enn_session *s, int32_t i) {
+  if (!s || i < 0 || i >= s->g->n_outputs) return NULL;
+  return s->tensor_ptr[s->g->outputs[i]];
+}
+
+enn_status enn_session_stats_get(const enn_session *s, enn_session_stats *st) {
+  if (!s || !st) return enn_err(ENN_ERR_INVALID_ARG, "enn_session_stats_get: NULL argument");
+  memset(st, 0, sizeof *st);
+  st->peak_arena_bytes = s->arena_bytes;
+  st->weights_bytes = s->weights_bytes;
+  st->persistent_bytes = s->pers_bytes;
+  st->macs = s->macs;
+  st->nodes = s->n_exec;
+  st->threads = s->opt.threads;
+  return ENN_OK;
+}
+
+int32_t enn_session_num_nodes(const enn_session *s) { return s ? s->n_exec : 0; }
+
+enn_status enn_session_node_profile(const enn_session *s, int32_t i, enn_node_profile *p) {
+  if (!s || !p || i < 0 || i >= s->n_exec) return enn_err(ENN_ERR_NOT_FOUND, "session has no node %d", i);
+  const enn_exec *e = &s->execs[i];
+  memset(p, 0, sizeof *p);
+  p->name = e->node->name;
+  p->op = e->node->op;
+  p->kernel = e->kernel;
+  p->macs = s->node_macs[i];
+  p->total_ns = s->prof_ns[i];
+  p->runs = s->runs;
+  p->out = *e->out_desc[0];
+  return ENN_OK;
+}
+
+void enn_session_profile_reset(enn_session *s) {
+  if (!s) return;
+  memset(s->prof_ns, 0, (size_t)s->n_exec * sizeof(double));
+  s->runs = 0;
+}
