@@ -24,4 +24,25 @@ enn_status enn_opt_remove_identity(enn_graph *g, bool *changed);
 /* Removes nodes none of whose outputs reach a graph output. */
 enn_status enn_opt_remove_dead(enn_graph *g, bool *changed);
 
+/* ------------------------------------------------ helpers shared by passes */
+/* Index of the live node producing tensor id, or -1 (input, constant, or a
+ * producer already marked dead). */
+int32_t enn_opt_producer(const enn_graph *g, int32_t id);
+/* True if tensor id is an activation that exactly one live node reads and
+ * that is not a graph output: its producer may be rewritten freely. */
+bool enn_opt_sole_use(const enn_graph *g, int32_t id);
+/* Makes node `ni` write tensor `to` in place of its output `from` (which
+ * then has no producer and must be unreferenced). `to` keeps its name, so
+ * graph outputs and the names users address them by stay stable. The
+ * caller guarantees `to` has the same dtype and shape as `from` and that
+ * every reader of `to` comes after node ni. */
+void enn_opt_take_output(enn_graph *g, int32_t ni, int32_t from, int32_t to);
+/* Adds a constant that takes ownership of `buf` (from enn_alloc_aligned
+ * with g's allocator, ENN_ALIGN-aligned) on success; on failure the caller
+ * still owns it. */
+enn_status enn_opt_adopt_const(enn_graph *g, const char *name, const enn_tensor_desc *d, void *buf, uint32_t flags,
+                               int32_t *out);
+/* True if every dimension of a and b and their dtypes agree. */
+bool enn_opt_same_desc(const enn_tensor_desc *a, const enn_tensor_desc *b);
+
 #endif

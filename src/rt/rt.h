@@ -20,4 +20,40 @@ enn_status enn_plan_offsets(enn_plan_buf *bufs, int32_t n, const enn_allocator *
 /* Checks that no two buffers with intersecting lifetimes overlap in memory. */
 bool enn_plan_valid(const enn_plan_buf *bufs, int32_t n);
 
+/* Owner of the persistent per-op memory handed out by enn_prepare_alloc
+ * (zero-filled, ENN_ALIGN-aligned blocks): a session keeps one for its
+ * lifetime, enn_rt_eval_node a temporary one. Set alloc, zero the rest. */
+struct enn_prepare_ctx {
+  enn_allocator alloc;
+  void **blocks;
+  int32_t n_blocks, cap_blocks;
+  int64_t bytes; /* total handed out */
+};
+/* Frees every block; the context is empty (and reusable) afterwards. */
+void enn_prepare_ctx_release(enn_prepare_ctx *c);
+
+/* Evaluates one node outside any session (constant folding). Every input
+ * must be a constant of g. out_desc[n->n_outputs] are the node's inferred
+ * output descriptors and outputs[k] caller-owned buffers of
+ * enn_tensor_desc_bytes(&out_desc[k]) bytes. The op's own prepare/run are
+ * used (a VIEW op copies its input's bytes); per-op state and scratch are
+ * allocated from g's allocator and freed before returning. */
+enn_status enn_rt_eval_node(const enn_graph *g, const enn_node *n, const enn_tensor_desc *out_desc,
+                            void *const *outputs);
+
+/* Where one tensor of a session lives: arena byte offset (-1 for
+ * constants), its size, the planned buffer it belongs to (tensors sharing a
+ * buffer are views or in-place results of one another), and its own
+ * lifetime [first, last] in execution steps. */
+typedef struct enn_tensor_layout {
+  int64_t offset, bytes;
+  int32_t buffer;
+  int32_t first, last;
+} enn_tensor_layout;
+
+/* For tests and tools: the session's private optimised graph and the
+ * layout of each of its tensors. Returns the tensor count. */
+int32_t enn_session_debug_tensors(const enn_session *s, const enn_graph **g, const enn_tensor_layout **layout,
+                                  const uint8_t **arena);
+
 #endif

@@ -12,14 +12,6 @@
 #include "opt/opt.h"
 #include "rt/rt.h"
 
-struct enn_prepare_ctx {
-  enn_session *s;
-};
-
-typedef struct pers_block {
-  void *ptr;
-} pers_block;
-
 struct enn_session {
   enn_allocator alloc;
   enn_session_options opt;
@@ -31,25 +23,14 @@ struct enn_session {
   uint8_t *arena;
   int64_t arena_bytes;
   void **tensor_ptr;        /* per tensor */
-  pers_block *pers;
-  int32_t n_pers, cap_pers;
-  int64_t pers_bytes;
+  enn_tensor_layout *layout;/* per tensor: where and when (tests, tools) */
+  enn_prepare_ctx pers;     /* persistent per-op memory (enn_prepare_alloc) */
   int64_t weights_bytes;
   int64_t macs;
   int64_t *node_macs;
   double *prof_ns;
   int64_t runs;
 };
-
-void *enn_prepare_alloc(enn_prepare_ctx *ctx, size_t bytes) {
-  enn_session *s = ctx->s;
-  if (enn_grow(&s->alloc, (void **)&s->pers, &s->cap_pers, s->n_pers + 1, sizeof(pers_block))) return NULL;
-  void *p = enn_alloc_aligned(&s->alloc, bytes, ENN_ALIGN);
-  if (!p) return NULL;
-  s->pers[s->n_pers++].ptr = p;
-  s->pers_bytes += (int64_t)bytes;
-  return p;
-}
 
 void enn_session_options_init(enn_session_options *o) {
   memset(o, 0, sizeof *o);
@@ -60,13 +41,13 @@ void enn_session_options_init(enn_session_options *o) {
 void enn_session_destroy(enn_session *s) {
   if (!s) return;
   enn_allocator a = s->alloc;
-  for (int32_t i = 0; i < s->n_pers; i++) enn_free(&a, s->pers[i].ptr);
-  enn_free(&a, s->pers);
+  enn_prepare_ctx_release(&s->pers);
   enn_free(&a, s->execs);
   enn_free(&a, s->ptrs);
   enn_free(&a, s->descs);
   enn_free(&a, s->arena);
   enn_free(&a, s->tensor_ptr);
+  enn_free(&a, s->layout);
   enn_free(&a, s->node_macs);
   enn_free(&a, s->prof_ns);
   enn_graph_destroy(s->g);
@@ -158,8 +139,21 @@ static enn_status plan_memory(enn_session *s) {
   }
   for (int32_t t = 0; t < nt; t++) {
     const enn_tensor *tt = &g->tensors[t];
-    if (tt->kind == ENN_TK_CONST) s->tensor_ptr[t] = tt->data;
-    else s->tensor_ptr[t] = s->arena + bufs[buf_index[find_root(parent, t)]].offset;
+    enn_tensor_layout *L = &s->layout[t];
+    L->bytes = (int64_t)enn_tensor_desc_bytes(&tt->desc);
+    if (tt->kind == ENN_TK_CONST) {
+      s->tensor_ptr[t] = tt->data;
+      L->offset = -1;
+      L->buffer = -1;
+      continue;
+    }
+    const enn_plan_buf *b = &bufs[buf_index[find_root(parent, t)]];
+    s->tensor_ptr[t] = s->arena + b->offset;
+    L->offset = b->offset;
+    L->buffer = buf_index[find_root(parent, t)];
+    L->first = tt->kind == ENN_TK_INPUT ? 0 : tt->producer;
+    L->last = pinned[t] ? nn : last_use[t];
+    if (L->last < L->first) L->last = L->first;
   }
   for (int32_t i = 0; i < nn; i++)
     s->execs[i].scratch = s->execs[i].scratch_bytes ? s->arena + bufs[scratch0 + i].offset : NULL;
@@ -186,7 +180,7 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
   s->alloc = *a;
   s->opt = o;
   s->opt.alloc = NULL;
-  enn_prepare_ctx ctx = {s};
+  s->pers.alloc = *a;
   enn_status st = enn_graph_verify(src);
   if (st) goto fail;
   if ((st = enn_ir_clone(src, &s->alloc, false, &s->g))) goto fail;
@@ -201,9 +195,10 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
   s->ptrs = enn_alloc(&s->alloc, (size_t)nio * sizeof(void *) + 1);
   s->descs = enn_alloc(&s->alloc, (size_t)nio * sizeof(void *) + 1);
   s->tensor_ptr = enn_alloc(&s->alloc, (size_t)g->n_tensors * sizeof(void *) + 1);
+  s->layout = enn_alloc(&s->alloc, (size_t)g->n_tensors * sizeof(enn_tensor_layout) + 1);
   s->node_macs = enn_alloc(&s->alloc, (size_t)nn * sizeof(int64_t) + 1);
   s->prof_ns = enn_alloc(&s->alloc, (size_t)nn * sizeof(double) + 1);
-  if (!s->execs || !s->ptrs || !s->descs || !s->tensor_ptr || !s->node_macs || !s->prof_ns) {
+  if (!s->execs || !s->ptrs || !s->descs || !s->tensor_ptr || !s->layout || !s->node_macs || !s->prof_ns) {
     st = enn_err(ENN_ERR_NO_MEMORY, "out of memory creating a session");
     goto fail;
   }
@@ -228,7 +223,7 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
       goto fail;
     }
     e->kernel = vt->run ? "ref" : "view";
-    if (vt->prepare && (st = vt->prepare(e, &ctx))) goto fail;
+    if (vt->prepare && (st = vt->prepare(e, &s->pers))) goto fail;
     s->node_macs[i] = enn_graph_node_macs(g, i);
     s->macs += s->node_macs[i];
   }
@@ -301,7 +296,7 @@ enn_status enn_session_stats_get(const enn_session *s, enn_session_stats *st) {
   memset(st, 0, sizeof *st);
   st->peak_arena_bytes = s->arena_bytes;
   st->weights_bytes = s->weights_bytes;
-  st->persistent_bytes = s->pers_bytes;
+  st->persistent_bytes = s->pers.bytes;
   st->macs = s->macs;
   st->nodes = s->n_exec;
   st->threads = s->opt.threads;
@@ -328,4 +323,12 @@ void enn_session_profile_reset(enn_session *s) {
   if (!s) return;
   memset(s->prof_ns, 0, (size_t)s->n_exec * sizeof(double));
   s->runs = 0;
+}
+
+int32_t enn_session_debug_tensors(const enn_session *s, const enn_graph **g, const enn_tensor_layout **layout,
+                                  const uint8_t **arena) {
+  if (g) *g = s->g;
+  if (layout) *layout = s->layout;
+  if (arena) *arena = s->arena;
+  return s->g->n_tensors;
 }

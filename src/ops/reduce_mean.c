@@ -1,0 +1,57 @@
+/*
+ * ReduceMean over attrs.axes[0..n_axes) (negative counts from the end, no
+ * repeats; n_axes 0 = every axis), keeping the reduced axes as size 1 when
+ * attrs.keepdims. The mean is a float sum divided by the element count
+ * (reduce_ref.h).
+ */
+#include "kernels/ref/reduce_ref.h"
+#include "ops/op_util.h"
+
+static enn_status reduce_axes(const enn_node *n, const enn_tensor_desc *x, bool *red) {
+  const enn_attrs *a = &n->attrs;
+  for (int32_t k = 0; k < ENN_MAX_RANK; k++) red[k] = a->n_axes == 0 && k < x->rank;
+  if (a->n_axes < 0 || a->n_axes > x->rank)
+    return enn_node_err(n, ENN_ERR_INVALID_ARG, "n_axes %d is out of range for rank %d", a->n_axes, x->rank);
+  for (int32_t i = 0; i < a->n_axes; i++) {
+    int32_t ax;
+    if (!enn_axis_norm(a->axes[i], x->rank, &ax))
+      return enn_node_err(n, ENN_ERR_INVALID_ARG, "axes[%d] = %d is out of range for rank %d", i, a->axes[i], x->rank);
+    if (red[ax]) return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is listed twice", ax);
+    red[ax] = true;
+  }
+  return ENN_OK;
+}
+
+static enn_status reduce_mean_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
+                                    enn_tensor_desc *out) {
+  ENN_UNUSED(in_data);
+  enn_status st;
+  if ((st = enn_expect_f32(n, in, 0, -1))) return st;
+  if ((st = enn_check_act(n))) return st;
+  bool red[ENN_MAX_RANK];
+  if ((st = reduce_axes(n, in[0], red))) return st;
+  int64_t dims[ENN_MAX_RANK];
+  int32_t r = 0;
+  for (int32_t k = 0; k < in[0]->rank; k++) {
+    if (!red[k]) dims[r++] = in[0]->dims[k];
+    else if (n->attrs.keepdims) dims[r++] = 1;
+  }
+  enn_tensor_desc_init(out, ENN_DTYPE_F32, r, dims);
+  return ENN_OK;
+}
+
+static enn_status reduce_mean_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  enn_reduce_params *p = enn_prepare_alloc(ctx, sizeof *p);
+  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  bool red[ENN_MAX_RANK];
+  enn_status st = reduce_axes(e->node, e->in_desc[0], red);
+  if (st) return st;
+  enn_reduce_params_init(p, e->in_desc[0], red);
+  e->state = p;
+  e->kernel = "enn_f32_reduce_mean__ref";
+  return ENN_OK;
+}
+
+static void reduce_mean_run(const enn_exec *e) { enn_f32_reduce_mean__ref(e->state, e->in[0], e->out[0]); }
+
+const enn_op_vtable enn_op_vt_reduce_mean = {reduce_mean_infer, reduce_mean_prepare, reduce_mean_run, NULL};

@@ -1,0 +1,41 @@
+/*
+ * Softmax and LogSoftmax along one axis (attrs.axis, negative counts from
+ * the end; ONNX opset 13 semantics), numerically stable: the lane maximum
+ * is subtracted before exponentiating (softmax_ref.h). In place safe.
+ */
+#include "kernels/ref/softmax_ref.h"
+#include "ops/op_util.h"
+
+static enn_status softmax_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
+                                enn_tensor_desc *out) {
+  ENN_UNUSED(in_data);
+  enn_status st;
+  if ((st = enn_expect_f32(n, in, 0, -1))) return st;
+  if ((st = enn_check_act(n))) return st;
+  int32_t axis;
+  if (!enn_axis_norm(n->attrs.axis, in[0]->rank, &axis))
+    return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is out of range for rank %d", n->attrs.axis, in[0]->rank);
+  enn_tensor_desc_init(out, ENN_DTYPE_F32, in[0]->rank, in[0]->dims);
+  return ENN_OK;
+}
+
+static enn_status softmax_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  enn_softmax_params *p = enn_prepare_alloc(ctx, sizeof *p);
+  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  const enn_tensor_desc *x = e->in_desc[0];
+  int32_t axis = 0;
+  enn_axis_norm(e->node->attrs.axis, x->rank, &axis);
+  p->outer = p->inner = 1;
+  for (int32_t k = 0; k < axis; k++) p->outer *= x->dims[k];
+  for (int32_t k = axis + 1; k < x->rank; k++) p->inner *= x->dims[k];
+  p->n = x->dims[axis];
+  p->log = e->node->op == ENN_OP_LOG_SOFTMAX;
+  e->state = p;
+  e->kernel = "enn_f32_softmax__ref";
+  return ENN_OK;
+}
+
+static void softmax_run(const enn_exec *e) { enn_f32_softmax__ref(e->state, e->in[0], e->out[0]); }
+
+const enn_op_vtable enn_op_vt_softmax = {softmax_infer, softmax_prepare, softmax_run, NULL};
+const enn_op_vtable enn_op_vt_log_softmax = {softmax_infer, softmax_prepare, softmax_run, NULL};
