@@ -19,8 +19,8 @@
 
 #include "edgenn/edgenn.h"
 
-static int enn_t_failed, enn_t_checks, enn_t_tests, enn_t_tests_failed;
-static const char *enn_t_current = "";
+__attribute__((unused)) static int enn_t_failed, enn_t_checks, enn_t_tests, enn_t_tests_failed;
+__attribute__((unused)) static const char *enn_t_current = "";
 
 #define CHECK(cond)                                                                              \
   do {                                                                                           \

@@ -49,6 +49,14 @@ enn_status enn_err_prefix(enn_status s, const char *fmt, ...) {
   va_start(ap, fmt);
   int n = vsnprintf(enn_msg, sizeof enn_msg, fmt, ap);
   va_end(ap);
-  if (n >= 0 && (size_t)n < sizeof enn_msg && old[0]) snprintf(enn_msg + n, sizeof enn_msg - (size_t)n, ": %s", old);
+  if (n < 0 || !old[0]) return s;
+  size_t used = (size_t)n < sizeof enn_msg - 1 ? (size_t)n : sizeof enn_msg - 1;
+  const char sep[] = ": ";
+  for (size_t i = 0; i < 2 && used < sizeof enn_msg - 1; i++) enn_msg[used++] = sep[i];
+  size_t len = strlen(old);
+  size_t room = sizeof enn_msg - 1 - used;
+  if (len > room) len = room;
+  memcpy(enn_msg + used, old, len);
+  enn_msg[used + len] = '\0';
   return s;
 }

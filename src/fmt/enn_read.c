@@ -244,8 +244,8 @@ static enn_status parse_tensor(reader *r, int32_t i, size_t rec) {
   t->flags = enn_rd_u32(p + 8);
   uint32_t allowed = kind == ENN_TK_CONST ? ENN_FMT_TENSOR_FLAGS_KNOWN : 0u;
   if (t->flags & ~allowed)
-    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 8, "tensor %d ('%s'): flags 0x%x not allowed on a%s %s tensor", i,
-                t->name, t->flags, kind == 1 ? "n" : "", kind_name(kind));
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 8, "tensor %d ('%s'): flags 0x%x not allowed on %s %s tensor", i,
+                t->name, t->flags, kind == ENN_TK_CONST ? "a" : "an", kind_name(kind));
   int64_t dims[ENN_MAX_RANK], numel = 1;
   for (int d = 0; d < ENN_MAX_RANK; d++) {
     dims[d] = (int64_t)enn_rd_u64(p + 24 + 8 * d);
@@ -284,11 +284,13 @@ static enn_status parse_tensor(reader *r, int32_t i, size_t rec) {
                   qcount, (long long)need);
     const sec *q = &r->s[ENN_FMT_SEC_QUANT];
     uint64_t bytes = (uint64_t)qcount * 8u;
-    if (qrel % 4 || !q->present || (uint64_t)qrel > q->size || bytes > q->size - qrel)
+    if (qrel % 4)
+      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 20, "tensor %d ('%s'): quant_offset %u is not 4-aligned", i, t->name,
+                  qrel);
+    if (!q->present || (uint64_t)qrel > q->size || bytes > q->size - qrel)
       return ferr(r, ENN_ERR_BAD_FORMAT, rec + 20,
-                  "tensor %d ('%s'): quantisation arrays [%u, +%llu) are not 4-aligned inside the %llu-byte QUANT "
-                  "section",
-                  i, t->name, qrel, (unsigned long long)bytes, (unsigned long long)q->size);
+                  "tensor %d ('%s'): quantisation arrays [%u, +%llu) are outside the %llu-byte QUANT section", i,
+                  t->name, qrel, (unsigned long long)bytes, q->present ? (unsigned long long)q->size : 0ull);
     t->qoff = q->off + qrel;
     for (uint32_t k = 0; k < qcount; k++) {
       float sc = rd_f32(r->p + t->qoff + 4 * (uint64_t)k);

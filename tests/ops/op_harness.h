@@ -30,6 +30,7 @@ static inline long oh_numel(const enn_tensor_desc *d) { return (long)enn_tensor_
 static inline enn_status op_run(const op_case *c, enn_tensor_desc *out_desc, float **out) {
   const int32_t n_out = c->n_out > 0 ? c->n_out : 1;
   for (int32_t i = 0; i < n_out; i++) out[i] = NULL;
+  enn_clear_error(); /* so a test reading the message never sees a stale one */
   enn_graph *g = NULL;
   enn_session *s = NULL;
   enn_status st = enn_graph_create(NULL, &g);

@@ -215,6 +215,77 @@ static void test_structure(void) {
   for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) check_census(&want[i]);
 }
 
+/* Walks back from every Mul in a V3 graph: it must be x * HardSigmoid(conv(
+ * ReLU(conv(GlobalAvgPool(x))))) with the same x, both 1x1 convs with bias,
+ * squeeze width _make_divisible(C / 4, 8) and x [1,H,W,C] first. */
+static int32_t producer(const enn_graph *g, int32_t t, enn_op *op, const int32_t **ins, int32_t *nin) {
+  for (int32_t i = 0; i < enn_graph_num_nodes(g); i++) {
+    const int32_t *outs;
+    int32_t nout;
+    if (enn_graph_node(g, i, op, NULL, NULL, ins, nin, &outs, &nout)) return -1;
+    for (int32_t k = 0; k < nout; k++)
+      if (outs[k] == t) return i;
+  }
+  return -1;
+}
+
+static int64_t round8(int64_t v) { /* _make_divisible(v, 8) by hand */
+  int64_t r = (v + 4) / 8 * 8;
+  if (r < 8) r = 8;
+  if (10 * r < 9 * v) r += 8;
+  return r;
+}
+
+static void check_se_wiring(const char *name, int want_se) {
+  enn_graph *g = build(name, 1.0f, 224, 1000, 1);
+  if (!g) return;
+  int se = 0;
+  for (int32_t i = 0; i < enn_graph_num_nodes(g); i++) {
+    enn_op op;
+    const int32_t *ins, *outs;
+    int32_t nin, nout;
+    CHECK_OK(enn_graph_node(g, i, &op, NULL, NULL, &ins, &nin, &outs, &nout));
+    if (op != ENN_OP_MUL) continue;
+    se++;
+    int32_t x = ins[0];
+    enn_tensor_desc dx, ds, dq;
+    CHECK_OK(enn_graph_tensor(g, x, NULL, &dx, NULL));
+    CHECK_OK(enn_graph_tensor(g, ins[1], NULL, &ds, NULL));
+    int64_t c = dx.dims[3];
+    CHECK(dx.rank == 4 && ds.rank == 4 && ds.dims[1] == 1 && ds.dims[2] == 1 && ds.dims[3] == c && dx.dims[1] > 1);
+    static const enn_op chain[5] = {ENN_OP_HARD_SIGMOID, ENN_OP_CONV2D, ENN_OP_RELU, ENN_OP_CONV2D,
+                                    ENN_OP_GLOBAL_AVG_POOL};
+    int32_t t = ins[1];
+    bool ok = true;
+    for (int k = 0; k < 5 && ok; k++) {
+      enn_op pop;
+      const int32_t *pin;
+      int32_t pn;
+      if (producer(g, t, &pop, &pin, &pn) < 0 || pop != chain[k]) {
+        ok = false;
+        break;
+      }
+      if (pop == ENN_OP_CONV2D) {
+        CHECK(pn == 3); /* bias */
+        if (k == 3) { /* fc1: weights [squeeze, 1, 1, C] */
+          CHECK_OK(enn_graph_tensor(g, pin[1], NULL, &dq, NULL));
+          CHECK_MSG(dq.dims[0] == round8(c / 4) && dq.dims[3] == c, "%s: SE on %lld channels squeezes to %lld", name,
+                    (long long)c, (long long)dq.dims[0]);
+        }
+      }
+      t = pin[0];
+    }
+    CHECK_MSG(ok && t == x, "%s: Mul node %d is not an SE block over its first input", name, i);
+  }
+  CHECK_MSG(se == want_se, "%s: %d SE blocks, want %d", name, se, want_se);
+  enn_graph_destroy(g);
+}
+
+static void test_se_wiring(void) {
+  check_se_wiring("mobilenet_v3_small", 9);
+  check_se_wiring("mobilenet_v3_large", 8);
+}
+
 /* ---------------------------------------------------------------- runs */
 static bool all_finite(const float *x, long n) {
   for (long i = 0; i < n; i++)
@@ -352,6 +423,7 @@ int main(void) {
   ENN_RUN(test_variant_counts);
   ENN_RUN(test_spec_string);
   ENN_RUN(test_structure);
+  ENN_RUN(test_se_wiring);
   ENN_RUN(test_run_reduced);
   ENN_RUN(test_batch_rows_independent);
   ENN_RUN(test_run_224);
