@@ -25,7 +25,7 @@
 
 /* Sets the thread's error message (printf-style) and returns s. */
 enn_status enn_err(enn_status s, const char *fmt, ...) ENN_PRINTF(2, 3);
-enn_status enn_verr(enn_status s, const char *fmt, va_list ap);
+enn_status enn_verr(enn_status s, const char *fmt, va_list ap) ENN_PRINTF(2, 0);
 /* Prepends "prefix: " to the current message (for context as errors bubble up). */
 enn_status enn_err_prefix(enn_status s, const char *fmt, ...) ENN_PRINTF(2, 3);
 

@@ -34,8 +34,9 @@ static enn_status pad_params(const enn_node *n, const enn_tensor_desc *const *in
       return enn_node_err(n, ENN_ERR_SHAPE, "axis %d: pads %lld, %lld crop more than the %lld elements of %s", d,
                           (long long)pb, (long long)pe, (long long)len, enn_desc_str(x, b, sizeof b));
     if (mode == ENN_PADMODE_REFLECT && ((pb > 0 && pb >= len) || (pe > 0 && pe >= len)))
-      return enn_node_err(n, ENN_ERR_SHAPE, "axis %d: reflect padding %lld, %lld needs pads smaller than the dimension %lld",
-                          d, (long long)pb, (long long)pe, (long long)len);
+      return enn_node_err(n, ENN_ERR_SHAPE,
+                          "axis %d: reflect padding %lld, %lld needs pads smaller than the dimension %lld", d,
+                          (long long)pb, (long long)pe, (long long)len);
     if (mode == ENN_PADMODE_EDGE && len == 0 && (pb > 0 || pe > 0))
       return enn_node_err(n, ENN_ERR_SHAPE, "axis %d: edge padding of an empty dimension", d);
   }

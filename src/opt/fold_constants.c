@@ -68,7 +68,7 @@ static enn_status fold_node(enn_graph *g, int32_t ni, bool *folded) {
   for (int32_t k = 0; k < nout; k++) {
     const int32_t old = g->nodes[ni].outputs[k];
     const enn_tensor_desc d = g->tensors[old].desc; /* keeps quantisation parameters */
-    const char *name = g->tensors[old].name;          /* a separate block: survives the array growing */
+    const char *name = g->tensors[old].name;        /* a separate block: survives the array growing */
     int32_t id;
     if ((st = enn_opt_adopt_const(g, name, &d, bufs[k], flags, &id))) goto done;
     bufs[k] = NULL; /* the graph owns it now */

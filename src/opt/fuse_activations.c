@@ -31,8 +31,10 @@ static bool act_of(const enn_node *n, enn_attrs *a) {
   case ENN_OP_CLIP: {
     const float lo = n->attrs.act_min, hi = n->attrs.act_max;
     if (!(lo <= hi)) return false; /* NaN or inverted bounds: leave the node alone */
-    if (lo == 0.0f && hi == 6.0f) a->act = ENN_ACT_RELU6;
-    else if (lo == 0.0f && isinf(hi) && hi > 0.0f) a->act = ENN_ACT_RELU;
+    if (lo == 0.0f && hi == 6.0f)
+      a->act = ENN_ACT_RELU6;
+    else if (lo == 0.0f && isinf(hi) && hi > 0.0f)
+      a->act = ENN_ACT_RELU;
     else {
       a->act = ENN_ACT_CLIP;
       a->act_min = lo;
@@ -40,7 +42,10 @@ static bool act_of(const enn_node *n, enn_attrs *a) {
     }
     return true;
   }
-  case ENN_OP_LEAKY_RELU: a->act = ENN_ACT_LEAKY_RELU; a->alpha = n->attrs.alpha; return true;
+  case ENN_OP_LEAKY_RELU:
+    a->act = ENN_ACT_LEAKY_RELU;
+    a->alpha = n->attrs.alpha;
+    return true;
   case ENN_OP_SIGMOID: a->act = ENN_ACT_SIGMOID; return true;
   case ENN_OP_HARD_SIGMOID:
     a->act = ENN_ACT_HARD_SIGMOID;

@@ -123,8 +123,7 @@ enn_status enn_opt_remove_identity(enn_graph *g, bool *changed) {
       const int32_t pi = enn_opt_producer(g, n->inputs[0]);
       if (pi < 0) continue;
       const enn_node *p = &g->nodes[pi];
-      if ((is_reshape_like(p->op) || p->op == ENN_OP_IDENTITY) && p->n_inputs == 1 &&
-          make_reshape(g, n, p->inputs[0]))
+      if ((is_reshape_like(p->op) || p->op == ENN_OP_IDENTITY) && p->n_inputs == 1 && make_reshape(g, n, p->inputs[0]))
         *changed = true;
     } else if (n->op == ENN_OP_TRANSPOSE && transpose_is_reshape(g, n)) {
       if (make_reshape(g, n, n->inputs[0])) *changed = true;

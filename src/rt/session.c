@@ -155,6 +155,18 @@ static enn_status plan_memory(enn_session *s) {
     L->last = pinned[t] ? nn : last_use[t];
     if (L->last < L->first) L->last = L->first;
   }
+  /* A view of a constant (only left at optimize = 0; constant folding
+   * removes them otherwise) reads the constant's bytes directly. */
+  for (int32_t i = 0; i < nn; i++) {
+    const enn_node *n = &g->nodes[i];
+    if (!(enn_op_flags(n->op) & ENN_OPF_VIEW) || n->n_inputs < 1) continue;
+    int32_t in0 = n->inputs[0], out0 = n->outputs[0];
+    if (g->tensors[in0].kind == ENN_TK_CONST || s->layout[in0].offset < 0) {
+      s->tensor_ptr[out0] = s->tensor_ptr[in0];
+      s->layout[out0].offset = -1;
+      s->layout[out0].buffer = -1;
+    }
+  }
   for (int32_t i = 0; i < nn; i++)
     s->execs[i].scratch = s->execs[i].scratch_bytes ? s->arena + bufs[scratch0 + i].offset : NULL;
 done:

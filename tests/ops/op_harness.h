@@ -18,7 +18,7 @@ typedef struct op_case {
   int32_t n_in;
   const enn_tensor_desc *in;   /* [n_in] */
   const float *const *data;    /* [n_in] values (may be NULL for an empty tensor) */
-  uint32_t const_mask;         /* bit i: input i is a graph constant, else a graph input */
+  uint32_t const_mask;         /* bit i (< 32): input i is a graph constant, else a graph input */
   int32_t n_out;               /* 0 = 1 */
 } op_case;
 
@@ -39,7 +39,8 @@ static inline enn_status op_run(const op_case *c, enn_tensor_desc *out_desc, flo
   for (int32_t i = 0; i < c->n_in && !st; i++) {
     char nm[32];
     snprintf(nm, sizeof nm, "in%d", i);
-    if (c->const_mask & (1u << i)) st = enn_graph_add_constant(g, nm, &c->in[i], c->data[i], ENN_CONST_COPY, &ids[i]);
+    if (i < 32 && (c->const_mask >> i & 1u))
+      st = enn_graph_add_constant(g, nm, &c->in[i], c->data[i], ENN_CONST_COPY, &ids[i]);
     else {
       st = enn_graph_add_input(g, nm, &c->in[i], &ids[i]);
       gin[n_graph_in++] = i;

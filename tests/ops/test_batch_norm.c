@@ -63,7 +63,8 @@ static void test_random(void) {
         const int64_t *dims = &shapes[s][1];
         const long c = (long)dims[rank - 1], n = lh_numel(rank, dims);
         float *x = lh_randn(n, seed++, -3, 3), *g = lh_randn(c, seed++, -2, 2), *b = lh_randn(c, seed++, -1, 1);
-        float *m = lh_randn(c, seed++, -1, 1), *v = lh_randn(c, seed++, 0, 2), *want = malloc((size_t)n * sizeof(float));
+        float *m = lh_randn(c, seed++, -1, 1), *v = lh_randn(c, seed++, 0, 2);
+        float *want = malloc((size_t)n * sizeof(float));
         enn_attrs a;
         enn_attrs_init_op(&a, ENN_OP_BATCH_NORM);
         lh_set_act(&a, act);

@@ -18,7 +18,9 @@ static long src_index(long o, long n, long pb, int mode) {
 }
 
 /* Pad copies bits: compare exactly (NaN included). */
-static int bits_equal(const float *a, const float *b, long n) { return n == 0 || memcmp(a, b, (size_t)n * sizeof(float)) == 0; }
+static int bits_equal(const float *a, const float *b, long n) {
+  return n == 0 || memcmp(a, b, (size_t)n * sizeof(float)) == 0;
+}
 
 static void naive_pad(int32_t rank, const int64_t *dims, const float *x, const int64_t *pb, const int64_t *pe, int mode,
                       float value, float *y, int64_t *od) {

@@ -59,7 +59,8 @@ static int naive_pool(const pool_case *pc, const float *x, long *oh, long *ow, f
   *oh = gy.out;
   *ow = gx.out;
   /* grid big enough for every tap of every window */
-  const long H = (gy.out - 1) * pc->sh + pc->dh * (pc->kh - 1) + 1, W = (gx.out - 1) * pc->sw + pc->dw * (pc->kw - 1) + 1;
+  const long H = (gy.out - 1) * pc->sh + pc->dh * (pc->kh - 1) + 1;
+  const long W = (gx.out - 1) * pc->sw + pc->dw * (pc->kw - 1) + 1;
   const long GH = H > gy.pb + pc->ih + gy.pe ? H : gy.pb + pc->ih + gy.pe;
   const long GW = W > gx.pb + pc->iw + gx.pe ? W : gx.pb + pc->iw + gx.pe;
   unsigned char *kind = malloc((size_t)(GH * GW));
@@ -139,8 +140,8 @@ static void run_case(const pool_case *pc, int act, unsigned long long seed) {
               pc->op, pc->ih, pc->iw, pc->kh, pc->kw, pc->sh, pc->sw, pc->dh, pc->dw, pc->pad_mode, pc->ceil_mode,
               enn_status_name(st), enn_last_error());
   } else {
-    CHECK_MSG(st == ENN_OK, "op %d in %ldx%ld k %ldx%ld s %ldx%ld d %ldx%ld mode %d ceil %d: %s", pc->op, pc->ih, pc->iw,
-              pc->kh, pc->kw, pc->sh, pc->sw, pc->dh, pc->dw, pc->pad_mode, pc->ceil_mode, enn_last_error());
+    CHECK_MSG(st == ENN_OK, "op %d in %ldx%ld k %ldx%ld s %ldx%ld d %ldx%ld mode %d ceil %d: %s", pc->op, pc->ih,
+              pc->iw, pc->kh, pc->kw, pc->sh, pc->sw, pc->dh, pc->dw, pc->pad_mode, pc->ceil_mode, enn_last_error());
     if (st == ENN_OK) {
       const int shape_ok = o.desc.rank == 4 && o.desc.dims[0] == pc->n && o.desc.dims[1] == oh &&
                            o.desc.dims[2] == ow && o.desc.dims[3] == pc->c;

@@ -120,7 +120,8 @@ static void test_onnx_cases(void) {
   for (int i = 0; i < 16; i++) x[i] = (float)(i + 1);
   const float up_nearest[24] = {1, 1, 1, 2, 2, 2, 1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4, 3, 3, 3, 4, 4, 4};
   const float down_nearest[2] = {1, 3};
-  const float up_linear[16] = {1, 1.25f, 1.75f, 2, 1.5f, 1.75f, 2.25f, 2.5f, 2.5f, 2.75f, 3.25f, 3.5f, 3, 3.25f, 3.75f, 4};
+  const float up_linear[16] = {1,    1.25f, 1.75f, 2,    1.5f,  1.75f, 2.25f, 2.5f,
+                               2.5f, 2.75f, 3.25f, 3.5f, 3,     3.25f, 3.75f, 4};
   const float up_linear_ac[16] = {1,         4.0f / 3, 5.0f / 3, 2,         5.0f / 3, 2,         7.0f / 3, 8.0f / 3,
                                   7.0f / 3,  8.0f / 3, 3,        10.0f / 3, 3,        10.0f / 3, 11.0f / 3, 4};
   const float down_linear[2] = {8.0f / 3, 13.0f / 3};

@@ -163,7 +163,8 @@ static void test_1d_edges(void) {
     CHECK_MSG(yd.rank == 1 && yd.dims[0] == cases[c].n, "case %zu: got %lld elements, want %lld", c,
               (long long)yd.dims[0], (long long)cases[c].n);
     if (yd.dims[0] == cases[c].n)
-      for (int64_t i = 0; i < cases[c].n; i++) CHECK_MSG(y[i] == cases[c].want[i], "case %zu index %lld", c, (long long)i);
+      for (int64_t i = 0; i < cases[c].n; i++)
+        CHECK_MSG(y[i] == cases[c].want[i], "case %zu index %lld", c, (long long)i);
     free(y);
   }
   /* a zero-sized input dimension */
@@ -204,7 +205,8 @@ static void test_random(void) {
       const int64_t dim = d[ax];
       s.axes[i] = oh_rand(&rs, 2) ? ax : ax - r;
       s.starts[i] = oh_rand(&rs, (int)(4 * dim + 1)) - 2 * dim;
-      s.ends[i] = oh_rand(&rs, 8) == 0 ? (oh_rand(&rs, 2) ? INT64_MAX : INT64_MIN) : oh_rand(&rs, (int)(4 * dim + 1)) - 2 * dim;
+      if (oh_rand(&rs, 8) == 0) s.ends[i] = oh_rand(&rs, 2) ? INT64_MAX : INT64_MIN;
+      else s.ends[i] = oh_rand(&rs, (int)(4 * dim + 1)) - 2 * dim;
       s.steps[i] = (1 + oh_rand(&rs, 4)) * (oh_rand(&rs, 2) ? 1 : -1);
     }
     char what[32];

@@ -22,15 +22,15 @@ static int oc_skipped;
 /* ---------------------------------------------------------------- skips */
 static inline int oc_have(enn_op op) { return enn_op_vtable_get(op) != NULL; }
 
-#define NEED_OPS(...)                                                                                  \
-  do {                                                                                                 \
-    const enn_op need_[] = {__VA_ARGS__};                                                              \
-    for (size_t i_ = 0; i_ < sizeof need_ / sizeof need_[0]; i_++)                                     \
-      if (!oc_have(need_[i_])) {                                                                       \
-        fprintf(stderr, "SKIP %s: operator %s is not built yet\n", enn_t_current, enn_op_name(need_[i_])); \
-        oc_skipped++;                                                                                  \
-        return;                                                                                        \
-      }                                                                                                \
+#define NEED_OPS(...)                                                                                                  \
+  do {                                                                                                                 \
+    const enn_op need_[] = {__VA_ARGS__};                                                                              \
+    for (size_t i_ = 0; i_ < sizeof need_ / sizeof need_[0]; i_++)                                                     \
+      if (!oc_have(need_[i_])) {                                                                                       \
+        fprintf(stderr, "SKIP %s: operator %s is not built yet\n", enn_t_current, enn_op_name(need_[i_]));             \
+        oc_skipped++;                                                                                                  \
+        return;                                                                                                        \
+      }                                                                                                                \
   } while (0)
 
 /* 1 on failures, 77 (ctest SKIP) when something was skipped, else 0. */
@@ -58,8 +58,8 @@ static inline int32_t oc_input(enn_graph *g, const char *name, int32_t rank, con
 }
 
 /* A constant filled with pseudo-random values in [lo, hi). */
-static inline int32_t oc_const(enn_graph *g, const char *name, int32_t rank, const int64_t *dims, unsigned long long seed,
-                               float lo, float hi) {
+static inline int32_t oc_const(enn_graph *g, const char *name, int32_t rank, const int64_t *dims,
+                               unsigned long long seed, float lo, float hi) {
   enn_tensor_desc d = oc_desc(rank, dims);
   int64_t n = enn_tensor_desc_numel(&d);
   float *v = malloc((size_t)(n ? n : 1) * sizeof(float));

@@ -17,7 +17,8 @@ static void test_chain_folds_to_one_constant(void) {
   int64_t d23[2] = {2, 3}, d3[1] = {3}, d1[1] = {1}, d32[2] = {3, 2};
   const float v1[6] = {1, 2, 3, 4, 5, 6}, v2[3] = {10, 20, 30}, v3[1] = {2};
   int32_t x = oc_input(g, "x", 2, d32);
-  int32_t c1 = oc_const_v(g, "c1", 2, d23, v1), c2 = oc_const_v(g, "c2", 1, d3, v2), c3 = oc_const_v(g, "c3", 1, d1, v3);
+  int32_t c1 = oc_const_v(g, "c1", 2, d23, v1), c2 = oc_const_v(g, "c2", 1, d3, v2),
+          c3 = oc_const_v(g, "c3", 1, d1, v3);
   int32_t s = oc_binary(g, ENN_OP_ADD, "s", c1, c2);
   int32_t m = oc_binary(g, ENN_OP_MUL, "m", s, c3);
   int32_t r = oc_reshape(g, "r", m, 2, d32);
@@ -259,7 +260,35 @@ static void test_buffer_flag_kept(void) {
   enn_graph_destroy(g);
 }
 
+/* Every node folds: the optimised graph has no node at all and its only
+ * output is a constant; the session still serves it. */
+static void test_everything_folds(void) {
+  NEED_OPS(ENN_OP_MUL, ENN_OP_TANH);
+  enn_graph *g;
+  CHECK_OK(enn_graph_create(NULL, &g));
+  int64_t d[1] = {2};
+  const float a[2] = {0.5f, -1}, b[2] = {2, 3};
+  (void)oc_input(g, "unused", 1, d);
+  int32_t y = oc_unary(g, ENN_OP_TANH, "y",
+                       oc_binary(g, ENN_OP_MUL, "m", oc_const_v(g, "a", 1, d, a), oc_const_v(g, "b", 1, d, b)), NULL);
+  CHECK_OK(enn_graph_add_output(g, y));
+  enn_graph *o = oc_optimized(g);
+  CHECK(enn_graph_num_nodes(o) == 0 && enn_graph_num_inputs(o) == 1);
+  enn_graph_destroy(o);
+  enn_session *s;
+  CHECK_OK(enn_session_create(g, NULL, &s));
+  if (s) {
+    CHECK_OK(enn_session_run(s));
+    const float want[2] = {tanhf(1.0f), tanhf(-3.0f)};
+    CHECK_ALLCLOSE((const float *)enn_session_output_buffer(s, 0), want, 2, 1e-7, 1e-7);
+    enn_session_destroy(s);
+  }
+  check_opt_equiv(g, 18, 1e-7);
+  enn_graph_destroy(g);
+}
+
 int main(void) {
+  ENN_RUN(test_everything_folds);
   ENN_RUN(test_chain_folds_to_one_constant);
   ENN_RUN(test_folded_graph_output);
   ENN_RUN(test_multi_output_fold);

@@ -5,9 +5,9 @@
 
 typedef struct act_case {
   enn_op op;
-  float p0, p1;  /* Clip bounds / LeakyRelu alpha / HardSigmoid alpha, beta */
-  int32_t want;  /* fused enn_act */
-  float w0, w1;  /* expected fused parameters (act_min/max or alpha/beta) */
+  float p0, p1; /* Clip bounds / LeakyRelu alpha / HardSigmoid alpha, beta */
+  int32_t want; /* fused enn_act */
+  float w0, w1; /* expected fused parameters (act_min/max or alpha/beta) */
 } act_case;
 
 static int32_t add_act(enn_graph *g, const act_case *c, const char *name, int32_t x) {
@@ -50,7 +50,8 @@ static void test_every_activation(void) {
     int64_t d[4] = {1, 3, 4, 5};
     int32_t a = oc_input(g, "a", 4, d), b = oc_input(g, "b", 4, d);
     /* scaled so that inputs reach past the clip / relu6 / hard-sigmoid knees */
-    int32_t sum = oc_binary(g, ENN_OP_ADD, "sum", oc_binary(g, ENN_OP_MUL, "a4", a, oc_const(g, "k", 1, (const int64_t[1]){5}, 9, 2, 4)), b);
+    int32_t sum = oc_binary(g, ENN_OP_ADD, "sum",
+                            oc_binary(g, ENN_OP_MUL, "a4", a, oc_const(g, "k", 1, (const int64_t[1]){5}, 9, 2, 4)), b);
     int32_t y = add_act(g, c, "act", sum);
     CHECK_OK(enn_graph_add_output(g, y));
     enn_graph *o = oc_optimized(g);
@@ -78,8 +79,9 @@ static void test_every_activation(void) {
 static void test_every_producer(void) {
   NEED_OPS(ENN_OP_CLIP, ENN_OP_FULLY_CONNECTED, ENN_OP_BATCH_NORM, ENN_OP_ADD, ENN_OP_SUB, ENN_OP_MUL, ENN_OP_DIV,
            ENN_OP_MAX_POOL, ENN_OP_AVG_POOL, ENN_OP_GLOBAL_AVG_POOL);
-  const enn_op prods[] = {ENN_OP_CONV2D, ENN_OP_FULLY_CONNECTED, ENN_OP_BATCH_NORM, ENN_OP_ADD,    ENN_OP_SUB,
-                          ENN_OP_MUL,    ENN_OP_DIV,             ENN_OP_MAX_POOL,   ENN_OP_AVG_POOL, ENN_OP_GLOBAL_AVG_POOL};
+  const enn_op prods[] = {
+      ENN_OP_CONV2D,   ENN_OP_FULLY_CONNECTED, ENN_OP_BATCH_NORM,     ENN_OP_ADD, ENN_OP_SUB, ENN_OP_MUL, ENN_OP_DIV,
+      ENN_OP_MAX_POOL, ENN_OP_AVG_POOL,        ENN_OP_GLOBAL_AVG_POOL};
   for (size_t i = 0; i < sizeof prods / sizeof prods[0]; i++) {
     const enn_op op = prods[i];
     enn_graph *g;
@@ -88,16 +90,20 @@ static void test_every_producer(void) {
     int32_t x = oc_input(g, "x", 4, d);
     int32_t x3 = oc_binary(g, ENN_OP_MUL, "x3", x, oc_const(g, "three", 1, c4, 70, 3, 4)); /* past relu6's top */
     int32_t p = -1;
-    if (op == ENN_OP_CONV2D) p = oc_conv(g, "p", x3, 4, 4, 3, 1, 1, 1, 71);
+    if (op == ENN_OP_CONV2D)
+      p = oc_conv(g, "p", x3, 4, 4, 3, 1, 1, 1, 71);
     else if (op == ENN_OP_FULLY_CONNECTED) {
       int64_t wd[2] = {3, 4};
       int32_t in[2] = {x3, oc_const(g, "w", 2, wd, 72, -1, 1)};
       p = oc_node(g, op, "p", in, 2, NULL);
-    } else if (op == ENN_OP_BATCH_NORM) p = oc_bn(g, "p", x3, 4, 73);
-    else if (op == ENN_OP_DIV) p = oc_binary(g, op, "p", x3, oc_const(g, "den", 1, c4, 74, 0.5f, 1.5f));
+    } else if (op == ENN_OP_BATCH_NORM)
+      p = oc_bn(g, "p", x3, 4, 73);
+    else if (op == ENN_OP_DIV)
+      p = oc_binary(g, op, "p", x3, oc_const(g, "den", 1, c4, 74, 0.5f, 1.5f));
     else if (op == ENN_OP_ADD || op == ENN_OP_SUB || op == ENN_OP_MUL)
       p = oc_binary(g, op, "p", x3, oc_const(g, "k", 1, c4, 75, -1, 2));
-    else if (op == ENN_OP_GLOBAL_AVG_POOL) p = oc_unary(g, op, "p", x3, NULL);
+    else if (op == ENN_OP_GLOBAL_AVG_POOL)
+      p = oc_unary(g, op, "p", x3, NULL);
     else {
       enn_attrs a;
       enn_attrs_init_op(&a, op);
@@ -165,8 +171,8 @@ static void test_cases_that_stay(void) {
     if (kase == 5) src = oc_node(g, ENN_OP_CONCAT, "cat", ab, 2, NULL);       /* no FUSE_ACT */
     int32_t y = oc_unary(g, kase == 2 ? ENN_OP_SIGMOID : ENN_OP_RELU, "act", src, NULL);
     CHECK_OK(enn_graph_add_output(g, y));
-    if (kase == 0) CHECK_OK(enn_graph_add_output(g, s));                                     /* pre-activation is an output */
-    if (kase == 1) CHECK_OK(enn_graph_add_output(g, oc_binary(g, ENN_OP_ADD, "t", s, b)));  /* a second reader */
+    if (kase == 0) CHECK_OK(enn_graph_add_output(g, s)); /* pre-activation is an output */
+    if (kase == 1) CHECK_OK(enn_graph_add_output(g, oc_binary(g, ENN_OP_ADD, "t", s, b))); /* a second reader */
     if (kase >= 3) CHECK_OK(enn_graph_add_output(g, s));
     enn_graph *o = oc_optimized(g);
     CHECK_MSG(oc_count_op(o, kase == 2 ? ENN_OP_SIGMOID : ENN_OP_RELU) == 1, "case %d", kase);

@@ -61,9 +61,9 @@ static enn_graph *build_net(int64_t batch, int32_t *n_convs) {
   enn_attrs_init_op(&ta, ENN_OP_TRANSPOSE);
   ta.perm[3] = 4;
   ta.perm[4] = 3;
-  int32_t sh = oc_reshape(g, "shuffle_merge",
-                          oc_unary(g, ENN_OP_TRANSPOSE, "shuffle_t", oc_reshape(g, "shuffle_split5", cat, 5, s5), &ta), 4,
-                          s4);
+  int32_t sh =
+      oc_reshape(g, "shuffle_merge",
+                 oc_unary(g, ENN_OP_TRANSPOSE, "shuffle_t", oc_reshape(g, "shuffle_split5", cat, 5, s5), &ta), 4, s4);
   /* SqueezeNet fire */
   int32_t sq = oc_unary(g, ENN_OP_RELU, "fire_sq_relu", oc_conv(g, "fire_sq", sh, 16, 4, 1, 1, 1, 1, 10), NULL);
   int32_t e1 = oc_unary(g, ENN_OP_RELU, "fire_e1_relu", oc_conv(g, "fire_e1", sq, 4, 8, 1, 1, 1, 1, 11), NULL);
@@ -82,7 +82,7 @@ static enn_graph *build_net(int64_t batch, int32_t *n_convs) {
   int32_t fc_in[3] = {hf, wt, oc_const(g, "fc_b", 1, bd, 14, -1, 1)};
   int32_t logits = oc_node(g, ENN_OP_FULLY_CONNECTED, "logits", fc_in, 3, NULL);
   CHECK_OK(enn_graph_add_output(g, logits));
-  CHECK_OK(enn_graph_add_output(g, se));  /* outputs in the middle */
+  CHECK_OK(enn_graph_add_output(g, se)); /* outputs in the middle */
   CHECK_OK(enn_graph_add_output(g, res));
   *n_convs = 12;
   return g;
@@ -99,8 +99,8 @@ static void test_all_passes_on_zoo_blocks(void) {
     enn_graph *o = oc_optimized(g);
     /* every bn folded, every activation fused, identity and constant
      * transpose gone; the shuffle transpose and all convs stay */
-    const enn_op gone[] = {ENN_OP_BATCH_NORM, ENN_OP_CLIP, ENN_OP_RELU, ENN_OP_HARD_SIGMOID, ENN_OP_HARD_SWISH,
-                           ENN_OP_IDENTITY};
+    const enn_op gone[] = {ENN_OP_BATCH_NORM,   ENN_OP_CLIP,       ENN_OP_RELU,
+                           ENN_OP_HARD_SIGMOID, ENN_OP_HARD_SWISH, ENN_OP_IDENTITY};
     for (size_t i = 0; i < sizeof gone / sizeof gone[0]; i++)
       CHECK_MSG(oc_count_op(o, gone[i]) == 0, "%s left", enn_op_name(gone[i]));
     CHECK(oc_count_op(o, ENN_OP_TRANSPOSE) == 1);
@@ -121,9 +121,9 @@ static void test_all_passes_on_zoo_blocks(void) {
     const struct {
       const char *node;
       int32_t act;
-    } fused[] = {{"stem_conv", ENN_ACT_RELU6},   {"dw_conv", ENN_ACT_RELU6},     {"project_conv", ENN_ACT_NONE},
-                 {"se_reduce", ENN_ACT_RELU},    {"se_expand", ENN_ACT_HARD_SIGMOID}, {"se_mul", ENN_ACT_HARD_SWISH},
-                 {"res_add", ENN_ACT_RELU},      {"branch_conv", ENN_ACT_RELU},  {"fire_e3", ENN_ACT_RELU}};
+    } fused[] = {{"stem_conv", ENN_ACT_RELU6}, {"dw_conv", ENN_ACT_RELU6},          {"project_conv", ENN_ACT_NONE},
+                 {"se_reduce", ENN_ACT_RELU},  {"se_expand", ENN_ACT_HARD_SIGMOID}, {"se_mul", ENN_ACT_HARD_SWISH},
+                 {"res_add", ENN_ACT_RELU},    {"branch_conv", ENN_ACT_RELU},       {"fire_e3", ENN_ACT_RELU}};
     for (size_t i = 0; i < sizeof fused / sizeof fused[0]; i++) {
       int32_t ni = oc_find_named(o, fused[i].node);
       CHECK_MSG(ni >= 0, "node %s missing", fused[i].node);
@@ -148,7 +148,56 @@ static void test_all_passes_on_zoo_blocks(void) {
   }
 }
 
+/* An allocator that fails from the n-th call on. */
+typedef struct fail_alloc {
+  long calls, fail_at, live;
+} fail_alloc;
+static void *fa_alloc(void *ctx, size_t size, size_t align) {
+  fail_alloc *f = ctx;
+  if (f->calls++ >= f->fail_at) return NULL;
+  void *p = enn_default_allocator()->alloc(NULL, size, align);
+  if (p) f->live++;
+  return p;
+}
+static void fa_free(void *ctx, void *p) {
+  fail_alloc *f = ctx;
+  if (p) f->live--;
+  enn_default_allocator()->free(NULL, p);
+}
+
+/* Session creation (clone, every pass, compaction, constant evaluation)
+ * with the allocator failing at each successive call: every failure is
+ * reported as ENN_ERR_NO_MEMORY and everything allocated is given back. */
+static void test_out_of_memory_everywhere(void) {
+  NEED_OPS(ENN_OP_BATCH_NORM, ENN_OP_CLIP, ENN_OP_RELU, ENN_OP_ADD, ENN_OP_MUL, ENN_OP_GLOBAL_AVG_POOL,
+           ENN_OP_HARD_SIGMOID, ENN_OP_HARD_SWISH, ENN_OP_SPLIT, ENN_OP_CONCAT, ENN_OP_RESHAPE, ENN_OP_TRANSPOSE,
+           ENN_OP_IDENTITY, ENN_OP_FULLY_CONNECTED);
+  int32_t n_convs;
+  enn_graph *g = build_net(1, &n_convs);
+  long total = -1;
+  int bad = 0;
+  for (long n = 0; n < 200000 && total < 0; n++) {
+    fail_alloc f = {0, n, 0};
+    enn_allocator a = {fa_alloc, fa_free, &f};
+    enn_session_options o;
+    enn_session_options_init(&o);
+    o.alloc = &a;
+    enn_session *s = NULL;
+    enn_status st = enn_session_create(g, &o, &s);
+    if (st == ENN_OK) {
+      total = n;
+      enn_session_destroy(s);
+    } else if (st != ENN_ERR_NO_MEMORY && bad++ < 5)
+      CHECK_MSG(0, "failing at allocation %ld gave %s: %s", n, enn_status_name(st), enn_last_error());
+    if (f.live != 0 && bad++ < 5) CHECK_MSG(0, "failing at allocation %ld leaked %ld blocks", n, f.live);
+  }
+  CHECK(total > 0);
+  fprintf(stderr, "  session creation needs %ld allocations; each failure handled\n", total);
+  enn_graph_destroy(g);
+}
+
 int main(void) {
   ENN_RUN(test_all_passes_on_zoo_blocks);
+  ENN_RUN(test_out_of_memory_everywhere);
   return oc_finish();
 }

@@ -6,7 +6,17 @@
 
 #include "opt_check.h"
 
-enum { NOOP_IDENTITY, NOOP_RESHAPE0, NOOP_RESHAPE, NOOP_SQUEEZE, NOOP_TRANSPOSE, NOOP_PAD, NOOP_PAD_REFLECT, NOOP_SLICE, NOOP_N };
+enum {
+  NOOP_IDENTITY,
+  NOOP_RESHAPE0,
+  NOOP_RESHAPE,
+  NOOP_SQUEEZE,
+  NOOP_TRANSPOSE,
+  NOOP_PAD,
+  NOOP_PAD_REFLECT,
+  NOOP_SLICE,
+  NOOP_N
+};
 
 static int32_t add_noop(enn_graph *g, int kind, const char *name, int32_t x) {
   enn_attrs a;
@@ -18,7 +28,7 @@ static int32_t add_noop(enn_graph *g, int kind, const char *name, int32_t x) {
     return oc_reshape(g, name, x, d->rank, z);
   }
   case NOOP_RESHAPE: return oc_reshape(g, name, x, d->rank, d->dims);
-  case NOOP_SQUEEZE: return oc_unary(g, ENN_OP_SQUEEZE, name, x, NULL); /* no size-1 dims */
+  case NOOP_SQUEEZE: return oc_unary(g, ENN_OP_SQUEEZE, name, x, NULL);     /* no size-1 dims */
   case NOOP_TRANSPOSE: return oc_unary(g, ENN_OP_TRANSPOSE, name, x, NULL); /* default perm = identity */
   case NOOP_PAD:
   case NOOP_PAD_REFLECT:
@@ -249,9 +259,9 @@ static void test_reshape_chains_collapse(void) {
       ua.n_axes = 1;
       ua.axes[0] = 0;
       const int64_t s3[2] = {0, 96};
-      int32_t f = oc_unary(g, ENN_OP_FLATTEN, "f", r, NULL);        /* [1, 96] */
-      int32_t u = oc_unary(g, ENN_OP_UNSQUEEZE, "u", f, &ua);      /* [1, 1, 96] */
-      v = oc_reshape(g, "r3", u, 2, s3);                            /* [1, 96] */
+      int32_t f = oc_unary(g, ENN_OP_FLATTEN, "f", r, NULL);  /* [1, 96] */
+      int32_t u = oc_unary(g, ENN_OP_UNSQUEEZE, "u", f, &ua); /* [1, 1, 96] */
+      v = oc_reshape(g, "r3", u, 2, s3);                      /* [1, 96] */
     }
     CHECK_OK(enn_graph_add_output(g, oc_unary(g, ENN_OP_SIGMOID, "y", v, NULL)));
     enn_tensor_desc vd = g->tensors[v].desc;

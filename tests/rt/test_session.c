@@ -45,7 +45,44 @@ static void test_bad_shape_named(void) {
   enn_graph_destroy(g);
 }
 
+/* optimize = 0 keeps Reshape(constant): the view must read the constant. */
+static void test_view_of_constant_unoptimized(void) {
+  enn_graph *g;
+  CHECK_OK(enn_graph_create(NULL, &g));
+  int64_t cd[2] = {2, 3}, xd[1] = {6};
+  enn_tensor_desc c, x;
+  enn_tensor_desc_init(&c, ENN_DTYPE_F32, 2, cd);
+  enn_tensor_desc_init(&x, ENN_DTYPE_F32, 1, xd);
+  const float cv[6] = {1, 2, 3, 4, 5, 6};
+  int32_t ci, xi, r, y;
+  CHECK_OK(enn_graph_add_input(g, "x", &x, &xi));
+  CHECK_OK(enn_graph_add_constant(g, "c", &c, cv, ENN_CONST_COPY, &ci));
+  enn_attrs a;
+  enn_attrs_init_op(&a, ENN_OP_RESHAPE);
+  a.shape_rank = 1;
+  a.shape[0] = 6;
+  CHECK_OK(enn_graph_add_node(g, ENN_OP_RESHAPE, "flat", &ci, 1, &a, 1, &r));
+  int32_t in[2] = {xi, r};
+  CHECK_OK(enn_graph_add_node(g, ENN_OP_ADD, "add", in, 2, NULL, 1, &y));
+  CHECK_OK(enn_graph_add_output(g, y));
+  for (int optimize = 0; optimize <= 1; optimize++) {
+    enn_session_options o;
+    enn_session_options_init(&o);
+    o.optimize = optimize;
+    enn_session *s;
+    CHECK_OK(enn_session_create(g, &o, &s));
+    float *xin = enn_session_input_buffer(s, 0);
+    for (int i = 0; i < 6; i++) xin[i] = 10.0f * (float)i;
+    CHECK_OK(enn_session_run(s));
+    const float want[6] = {1, 12, 23, 34, 45, 56};
+    CHECK_ALLCLOSE((const float *)enn_session_output_buffer(s, 0), want, 6, 0, 0);
+    enn_session_destroy(s);
+  }
+  enn_graph_destroy(g);
+}
+
 int main(void) {
+  ENN_RUN(test_view_of_constant_unoptimized);
   ENN_RUN(test_conv_1x1_values);
   ENN_RUN(test_bad_shape_named);
   return enn_test_finish();

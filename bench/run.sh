@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Model benchmarks: `edgenn bench` on a fixed model list, 1 and 2 threads,
+# medians of many runs after warm-up. Usage: bench/run.sh [BUILD_DIR]
+# Peer comparisons (XNNPACK, PyTorch, ONNX Runtime, TFLite) join this script
+# with the fast kernels (issue 4).
+set -euo pipefail
+build="${1:-build}"
+cli="$build/edgenn"
+[ -x "$cli" ] || { echo "bench: $cli not built (run make)" >&2; exit 1; }
+iters="${BENCH_ITERS:-50}"
+models=(
+  "zoo:resnet8"
+  "zoo:ds_cnn"
+  "zoo:mobilenet_v2,width=0.35,res=96"
+  "zoo:mobilenet_v2"
+  "zoo:mobilenet_v3_large"
+  "zoo:efficientnet_lite0"
+  "zoo:resnet18"
+)
+printf '%-40s %7s %10s %10s %10s %12s\n' model threads p50_ms p90_ms min_ms GFLOP/s
+for m in "${models[@]}"; do
+  for t in 1 2; do
+    json=$("$cli" bench "$m" --threads "$t" --warmup 3 --iters "$iters" --json)
+    p50=$(printf '%s' "$json" | tr -d '\n ' | sed -n 's/.*"p50":\([0-9.e+-]*\).*/\1/p')
+    p90=$(printf '%s' "$json" | tr -d '\n ' | sed -n 's/.*"p90":\([0-9.e+-]*\).*/\1/p')
+    mn=$(printf '%s' "$json" | tr -d '\n ' | sed -n 's/.*"min":\([0-9.e+-]*\).*/\1/p')
+    macs=$(printf '%s' "$json" | tr -d '\n ' | sed -n 's/.*"macs":\([0-9]*\).*/\1/p')
+    gf=$(awk -v m="$macs" -v t="$p50" 'BEGIN { if (t > 0) printf "%.2f", 2*m/(t*1e6); else print "-" }')
+    printf '%-40s %7s %10s %10s %10s %12s\n' "$m" "$t" "$p50" "$p90" "$mn" "$gf"
+  done
+done
