@@ -18,6 +18,7 @@
 #include "common.h"
 
 /* ------------------------------------------------------------- messages */
+static void vreport(const char *fmt, va_list ap) CLI_PRINTF(1, 0);
 static void vreport(const char *fmt, va_list ap) {
   char msg[2048];
   vsnprintf(msg, sizeof msg, fmt, ap);
