@@ -196,6 +196,7 @@ typedef struct enn_attrs {
   int64_t pad_end[ENN_MAX_RANK];
   int64_t size[2];     /* resize output h, w (0 = use scale) */
   float scale[2];      /* resize scale h, w */
+  int32_t dtype;       /* quantize: output enn_dtype (i8 or u8) */
   int32_t n_splits;    /* split: sizes along axis (0 = equal parts) */
   int64_t splits[ENN_MAX_SPLITS];
 } enn_attrs;
@@ -234,6 +235,11 @@ void *enn_graph_constant_data(enn_graph *g, int32_t id);
 enn_status enn_graph_add_node(enn_graph *g, enn_op op, const char *name, const int32_t *inputs, int32_t n_inputs,
                               const enn_attrs *attrs, int32_t n_outputs, int32_t *out_ids);
 enn_status enn_graph_add_output(enn_graph *g, int32_t tensor_id);
+/* Sets (copies) the quantisation parameters of any tensor: quantised
+ * operators read their output scale / zero point from the output tensor
+ * (as TFLite does), so importers and the quantiser set them after adding
+ * the node. count 0 clears. Checked against the tensor's shape. */
+enn_status enn_graph_set_quant(enn_graph *g, int32_t tensor_id, const enn_quant *q);
 /* Sets a free-form metadata string (e.g. "source", "labels", "preprocess"). */
 enn_status enn_graph_set_meta(enn_graph *g, const char *key, const char *value);
 const char *enn_graph_get_meta(const enn_graph *g, const char *key);

@@ -57,6 +57,7 @@ const enn_fmt_attr_key enn_fmt_attr_keys[] = {
     ROW(34, F32, scale),
     ROW1(35, I32, n_splits),
     ROW(36, I64, splits),
+    ROW1(37, I32, dtype),
 };
 
 const int32_t enn_fmt_attr_key_count = (int32_t)ENN_ARRAY_LEN(enn_fmt_attr_keys);

@@ -384,6 +384,18 @@ enn_status enn_graph_add_output(enn_graph *g, int32_t id) {
   return ENN_OK;
 }
 
+enn_status enn_graph_set_quant(enn_graph *g, int32_t id, const enn_quant *q) {
+  if (!g || id < 0 || id >= g->n_tensors) return enn_err(ENN_ERR_INVALID_ARG, "enn_graph_set_quant: no tensor %d", id);
+  enn_tensor *t = &g->tensors[id];
+  if (q && q->count) {
+    enn_tensor_desc d = t->desc;
+    d.quant = *q;
+    enn_status st = check_desc(&d, "tensor", t->name);
+    if (st) return st;
+  }
+  return enn_ir_set_quant(g, t, q);
+}
+
 enn_status enn_graph_set_meta(enn_graph *g, const char *key, const char *value) {
   if (!g || !key || !value) return enn_err(ENN_ERR_INVALID_ARG, "enn_graph_set_meta: NULL argument");
   for (int32_t i = 0; i < g->n_meta; i++)

@@ -318,7 +318,7 @@ static const struct {
     F(act),    F(act_min), F(act_max), F(alpha),   F(beta),       F(epsilon),      F(axis),      F(keepdims),
     F(trans_a), F(trans_b), F(mode),   F(coord_mode), F(nearest_mode), F(value),   F(n_axes),    F(axes),
     F(starts), F(ends),   F(steps),    F(shape_rank), F(shape),   F(perm),         F(pad_begin), F(pad_end),
-    F(size),   F(scale),  F(n_splits), F(splits),
+    F(size),   F(scale),  F(n_splits), F(splits), F(dtype),
 };
 #undef F
 
