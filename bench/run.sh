@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Model benchmarks: `edgenn bench` on a fixed model list, 1 and 2 threads,
 # medians of many runs after warm-up. Usage: bench/run.sh [BUILD_DIR]
-# Peer comparisons (XNNPACK, PyTorch, ONNX Runtime, TFLite) join this script
-# with the fast kernels (issue 4).
+# With PEERS=1 in the environment (`make bench PEERS=1`) it runs the peer
+# comparison instead: bench/peers.sh (XNNPACK, PyTorch, ONNX Runtime,
+# TFLite on the same models; see docs/benchmarks.md).
 set -euo pipefail
 build="${1:-build}"
+if [ "${PEERS:-0}" = 1 ]; then
+  exec bash "$(dirname "$0")/peers.sh" --build "$build"
+fi
 cli="$build/edgenn"
 [ -x "$cli" ] || { echo "bench: $cli not built (run make)" >&2; exit 1; }
 iters="${BENCH_ITERS:-50}"
@@ -20,7 +24,7 @@ models=(
 printf '%-40s %7s %10s %10s %10s %12s\n' model threads p50_ms p90_ms min_ms GFLOP/s
 for m in "${models[@]}"; do
   for t in 1 2; do
-    json=$("$cli" bench "$m" --threads "$t" --warmup 3 --iters "$iters" --json)
+    json=$("$cli" bench "$m" --threads "$t" --warmup 3 --iters "$iters" --max-time 0 --json)
     p50=$(printf '%s' "$json" | tr -d '\n ' | sed -n 's/.*"p50":\([0-9.e+-]*\).*/\1/p')
     p90=$(printf '%s' "$json" | tr -d '\n ' | sed -n 's/.*"p90":\([0-9.e+-]*\).*/\1/p')
     mn=$(printf '%s' "$json" | tr -d '\n ' | sed -n 's/.*"min":\([0-9.e+-]*\).*/\1/p')

@@ -30,7 +30,8 @@ const char cmd_bench_help[] =
     "                  (node timers add a little overhead to the latency)\n"
     "  --json          one JSON document: latency_ms {min, p50, p90, p99, mean, max},\n"
     "                  throughput_ips, gflops, peak_arena_bytes, weights_bytes,\n"
-    "                  persistent_bytes, peak_rss_bytes, macs, threads, warmup, iters\n"
+    "                  persistent_bytes, peak_rss_bytes, macs, threads, warmup, iters,\n"
+    "                  cpu {arch, model, isa, isa_best, features: [...]}\n"
     "                  (and profile: [...] with --profile)\n"
     "  -h, --help\n";
 
@@ -163,6 +164,8 @@ int cmd_bench(int argc, char **argv) {
     qsort(prow, (size_t)np, sizeof *prow, cmp_prof);
   }
 
+  enn_cpu_info cpu;
+  enn_cpu_info_get(&cpu); /* the session was created, so ENN_ISA is valid */
   char a[32], b[32], c[32], d[32];
   if (json) {
     printf("{\n  \"model\": ");
@@ -189,6 +192,27 @@ int cmd_bench(int argc, char **argv) {
            "  \"persistent_bytes\": %lld,\n  \"peak_rss_bytes\": %lld",
            (long long)ss.macs, (long long)ss.peak_arena_bytes, (long long)ss.weights_bytes,
            (long long)ss.persistent_bytes, (long long)rss);
+    printf(",\n  \"cpu\": {\"arch\": ");
+    cli_json_str(stdout, cpu.arch);
+    printf(", \"model\": ");
+    cli_json_str(stdout, cpu.model);
+    printf(", \"isa\": ");
+    cli_json_str(stdout, cpu.isa);
+    printf(", \"isa_best\": ");
+    cli_json_str(stdout, cpu.isa_best);
+    printf(", \"features\": [");
+    for (const char *f = cpu.features; *f;) {
+      size_t len = strcspn(f, " ");
+      if (len) {
+        char name[64];
+        snprintf(name, sizeof name, "%.*s", (int)len, f);
+        printf("%s", f == cpu.features ? "" : ", ");
+        cli_json_str(stdout, name);
+      }
+      f += len;
+      while (*f == ' ') f++;
+    }
+    printf("]}");
     if (profile) {
       printf(",\n  \"profile\": [");
       for (int32_t i = 0; i < np; i++) {
@@ -220,6 +244,8 @@ int cmd_bench(int argc, char **argv) {
     printf("%-11s %.1f inferences/s\n", "throughput", ips);
     printf("%-11s %s MACs per inference, %.2f GFLOP/s (2 x MACs / mean latency)\n", "compute",
            cli_count_str((double)ss.macs, a, sizeof a), gflops);
+    printf("%-11s %s (%s), kernels %s (best %s)\n", "cpu", *cpu.model ? cpu.model : "unknown model", cpu.arch, cpu.isa,
+           cpu.isa_best);
     printf("%-11s peak arena %s, weights %s, persistent %s, peak RSS %s\n", "memory",
            cli_bytes_str((double)ss.peak_arena_bytes, a, sizeof a), cli_bytes_str((double)ss.weights_bytes, b, sizeof b),
            cli_bytes_str((double)ss.persistent_bytes, c, sizeof c), cli_bytes_str((double)rss, d, sizeof d));

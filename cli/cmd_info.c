@@ -49,6 +49,18 @@ static void print_io_json(const enn_graph *g, bool inputs) {
   printf("],\n");
 }
 
+/* What a layer row shows of node i: its op, name (may be NULL) and first
+ * output's desc (all zero when it has none). False when i is no node. */
+static bool node_row(const enn_graph *g, int32_t i, enn_op *op, const char **name, enn_tensor_desc *od) {
+  const int32_t *outs;
+  int32_t n_out;
+  *name = NULL;
+  if (enn_graph_node(g, i, op, name, NULL, NULL, NULL, &outs, &n_out) != ENN_OK) return false;
+  memset(od, 0, sizeof *od);
+  if (n_out > 0) enn_graph_tensor(g, outs[0], NULL, od, NULL);
+  return true;
+}
+
 int cmd_info(int argc, char **argv) {
   int json = 0;
   const cli_opt opts[] = {{"--json", NULL, false, &json, NULL, 0, NULL}};
@@ -126,13 +138,9 @@ int cmd_info(int argc, char **argv) {
     printf("  \"layers\": [");
     for (int32_t i = 0; i < nn; i++) {
       enn_op op;
-      const char *name = NULL;
-      const int32_t *outs;
-      int32_t n_out;
-      if (enn_graph_node(g, i, &op, &name, NULL, NULL, NULL, &outs, &n_out) != ENN_OK) continue;
+      const char *name;
       enn_tensor_desc od;
-      memset(&od, 0, sizeof od);
-      if (n_out > 0) enn_graph_tensor(g, outs[0], NULL, &od, NULL);
+      if (!node_row(g, i, &op, &name, &od)) continue;
       printf("%s\n    {\"index\": %d, \"name\": ", i ? "," : "", i);
       cli_json_str(stdout, name);
       printf(", \"op\": ");
@@ -161,13 +169,9 @@ int cmd_info(int argc, char **argv) {
     printf("%5s  %-*s  %-16s %-20s %12s %14s\n", "#", w, "name", "op", "output", "params", "MACs");
     for (int32_t i = 0; i < nn; i++) {
       enn_op op;
-      const char *name = NULL;
-      const int32_t *outs;
-      int32_t n_out;
-      if (enn_graph_node(g, i, &op, &name, NULL, NULL, NULL, &outs, &n_out) != ENN_OK) continue;
+      const char *name;
       enn_tensor_desc od;
-      memset(&od, 0, sizeof od);
-      if (n_out > 0) enn_graph_tensor(g, outs[0], NULL, &od, NULL);
+      if (!node_row(g, i, &op, &name, &od)) continue;
       printf("%5d  %-*.*s  %-16s %-20s %12lld %14lld\n", i, w, w, name ? name : "", enn_op_name(op),
              cli_shape_str(&od, sh, sizeof sh), (long long)cli_node_params(g, i, seen),
              (long long)enn_graph_node_macs(g, i));

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common.h"
+#include "edgenn/import.h"
 
 const char cmd_run_help[] =
     "usage: edgenn run MODEL --input FILE [--input FILE ...] [--output FILE]\n"
@@ -18,7 +19,10 @@ const char cmd_run_help[] =
     "Runs the model once on .npy inputs (one --input per model input, in order;\n"
     "each must have exactly the input's dtype and shape).\n\n"
     "options:\n"
-    "  -i, --input FILE   a .npy input (repeat for several inputs)\n"
+    "  -i, --input FILE   a .npy or ONNX TensorProto .pb input (repeat for several\n"
+    "                     inputs), or an image\n"
+    "                     (.png/.jpg/.jpeg/.bmp: decoded, resized to the input's\n"
+    "                     H x W and converted to its dtype; see below)\n"
     "  -o, --output FILE  write output 0 there as .npy; a model with several\n"
     "                     outputs writes FILE with _0, _1, ... before .npy\n"
     "  --top K            print the K best classes of output 0 (per row of its\n"
@@ -26,7 +30,7 @@ const char cmd_run_help[] =
     "  --labels FILE      class names for --top, one per line\n"
     "  --threads N        worker threads (1..1024, default 1)\n"
     "  -h, --help\n\n"
-    "Without --output and --top, prints a short summary of every output.\n";
+    "Without --output and --top, prints a short summary of every output.\n\n" CLI_PP_HELP;
 
 #define MAX_INPUTS 64
 
@@ -170,12 +174,15 @@ static void output_path(const char *out, int32_t k, int32_t n, char *buf, size_t
 int cmd_run(int argc, char **argv) {
   const char *v_in[MAX_INPUTS], *v_out[1], *v_top[1], *v_labels[1], *v_threads[1];
   int c_in = 0, c_out = 0, c_top = 0, c_labels = 0, c_threads = 0;
+  cli_pp_flags ppf;
+  memset(&ppf, 0, sizeof ppf);
   const cli_opt opts[] = {
       {"--input", "-i", true, NULL, v_in, MAX_INPUTS, &c_in},
       {"--output", "-o", true, NULL, v_out, 1, &c_out},
       {"--top", NULL, true, NULL, v_top, 1, &c_top},
       {"--labels", NULL, true, NULL, v_labels, 1, &c_labels},
       {"--threads", "-t", true, NULL, v_threads, 1, &c_threads},
+      CLI_PP_OPTS(ppf),
   };
   const char *pos[1];
   int n_pos;
@@ -219,9 +226,14 @@ int cmd_run(int argc, char **argv) {
     enn_tensor_desc want, got;
     const char *name = NULL;
     enn_session_input_desc(s, i, &want, &name);
+    if (enn_image_is_image_path(v_in[i])) { /* image: decode + preprocess (cmd_eval.c) */
+      enn_preprocess pp;
+      if ((rc = cli_pp_resolve(&ppf, g, &pp)) || (rc = cli_image_input(v_in[i], &pp, s, i))) goto done;
+      continue;
+    }
     void *data = NULL;
     enn_clear_error();
-    enn_status st = enn_npy_read(v_in[i], NULL, &got, &data);
+    enn_status st = enn_tensor_file_read(v_in[i], NULL, &got, &data); /* .npy, or .pb (TensorProto) */
     if (st) {
       rc = cli_lib_error(st, "input '%s'", name ? name : "");
       goto done;

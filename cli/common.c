@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "common.h"
+#include "edgenn/import.h"
 
 /* ------------------------------------------------------------- messages */
 static void vreport(const char *fmt, va_list ap) CLI_PRINTF(1, 0);
@@ -163,11 +164,22 @@ typedef struct model_format {
 
 static enn_status load_enn(const char *path, enn_graph **out) { return enn_model_load(path, NULL, out); }
 
+static enn_status load_onnx(const char *path, enn_graph **out) { return enn_onnx_load(path, NULL, out); }
+
 static const model_format model_formats[] = {
     {".enn", "ENNF", 0, 4, "edgenn model", load_enn},
+    /* ModelProto starts with field 1 (ir_version, a varint): tag byte 0x08 */
+    {".onnx", "\x08", 0, 1, "ONNX model", load_onnx},
 };
 
-const char *cli_model_formats(void) { return ".enn"; }
+/* The extensions of the table above, ", "-separated. */
+const char *cli_model_formats(void) {
+  static char buf[160];
+  if (!buf[0])
+    for (size_t i = 0, n = 0; i < sizeof model_formats / sizeof model_formats[0] && n < sizeof buf; i++)
+      n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s", i ? ", " : "", model_formats[i].ext);
+  return buf;
+}
 
 static bool has_ext(const char *path, const char *ext) {
   size_t n = strlen(path), e = strlen(ext);

@@ -46,6 +46,44 @@ int cmd_convert(int argc, char **argv);
 int cmd_demo(int argc, char **argv);
 extern const char cmd_zoo_help[], cmd_info_help[], cmd_bench_help[], cmd_run_help[], cmd_convert_help[],
     cmd_demo_help[];
+int cmd_eval(int argc, char **argv);
+extern const char cmd_eval_help[];
+int cmd_verify(int argc, char **argv);
+extern const char cmd_verify_help[];
+
+/* ------------------------------------- preprocessing options (cmd_eval.c) */
+/* The preprocessing flags shared by `eval` and `run` (images): put
+ * CLI_PP_OPTS(f) in the command's cli_opt array, CLI_PP_HELP in its help. */
+typedef struct cli_pp_flags {
+  const char *v_mean[1], *v_std[1], *v_scale[1], *v_resize[1], *v_crop[1], *v_layout[1];
+  int c_mean, c_std, c_scale, c_resize, c_crop, c_layout, bgr, rgb;
+} cli_pp_flags;
+#define CLI_PP_OPTS(f)                                                     \
+  {"--mean", NULL, true, NULL, (f).v_mean, 1, &(f).c_mean},                \
+  {"--std", NULL, true, NULL, (f).v_std, 1, &(f).c_std},                   \
+  {"--scale", NULL, true, NULL, (f).v_scale, 1, &(f).c_scale},             \
+  {"--resize", NULL, true, NULL, (f).v_resize, 1, &(f).c_resize},          \
+  {"--center-crop", NULL, true, NULL, (f).v_crop, 1, &(f).c_crop},         \
+  {"--layout", NULL, true, NULL, (f).v_layout, 1, &(f).c_layout},          \
+  {"--bgr", NULL, false, &(f).bgr, NULL, 0, NULL},                         \
+  {"--rgb", NULL, false, &(f).rgb, NULL, 0, NULL}
+#define CLI_PP_HELP                                                                            \
+  "preprocessing (the model's preprocess.* metadata, then these flags; docs/data.md):\n"      \
+  "  --scale S          multiply the 0..255 pixel values first (e.g. 1/255)\n"               \
+  "  --mean M[,M,M]     then subtract (per channel, in the model's channel order)\n"         \
+  "  --std S[,S,S]      then divide\n"                                                         \
+  "  --bgr | --rgb      channel order the model takes (default rgb)\n"                         \
+  "  --resize N         first resize the shorter side to N\n"                                  \
+  "  --center-crop N    then crop N x N from the centre (then resize to the input)\n"        \
+  "  --layout L         the input's layout: nhwc, nchw or auto (default)\n"                    \
+  "Without --scale/--mean/--std an int8/uint8 input gets the pixels themselves\n"             \
+  "(uint8 = pixel, int8 = pixel - 128); float inputs get 0..255.\n"
+/* The model's metadata, then the flags, into pp. Prints errors; returns 0
+ * or an exit code. */
+int cli_pp_resolve(const cli_pp_flags *f, const enn_graph *g, enn_preprocess *pp);
+/* Decodes image `path` into session input i (resized, preprocessed and
+ * converted to the input's dtype). Prints errors; returns 0 or an exit code. */
+int cli_image_input(const char *path, const enn_preprocess *pp, enn_session *s, int32_t i);
 
 /* ------------------------------------------------------------- messages */
 /* Prints "edgenn: error: <message>" as one line on stderr (newlines in the

@@ -11,7 +11,9 @@ static const cli_command commands[] = {
     {"info", "show a model's inputs, outputs, layers, params, MACs and memory", cmd_info_help, cmd_info},
     {"bench", "measure a model's latency, throughput and memory", cmd_bench_help, cmd_bench},
     {"run", "run a model on .npy inputs and write or summarise its outputs", cmd_run_help, cmd_run},
+    {"eval", "measure a classifier's top-1 / top-5 accuracy on a dataset", cmd_eval_help, cmd_eval},
     {"convert", "write a model in the native .enn format", cmd_convert_help, cmd_convert},
+    {"verify", "check a model against ONNX test cases (reference outputs)", cmd_verify_help, cmd_verify},
     {"demo", "build, optimise and benchmark a few zoo models", cmd_demo_help, cmd_demo},
 };
 #define N_COMMANDS ((int)(sizeof commands / sizeof commands[0]))

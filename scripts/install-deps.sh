@@ -2,7 +2,7 @@
 # Installs the Debian packages edgenn's build and tests need, if missing.
 # Uses sudo when not root. Safe to run repeatedly (a no-op when all present).
 set -euo pipefail
-pkgs=(gcc make cmake git pkg-config clang libclang-rt-14-dev xz-utils binutils)
+pkgs=(gcc make cmake git pkg-config clang libclang-rt-14-dev xz-utils binutils liblzma-dev zlib1g-dev libstb-dev)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -128,7 +128,15 @@ static inline const char *enn_test_data_dir(void) {
 /* Returns 1 if path (relative to the data dir) exists. Otherwise prints a
  * skip message and exits 77, or fails (exit 1) under EDGENN_REQUIRE_DATA=1. */
 static inline int enn_test_require_data(const char *rel, char *out, size_t cap) {
-  snprintf(out, cap, "%s/%s", enn_test_data_dir(), rel);
+  const char *dir = enn_test_data_dir();
+  size_t ld = strlen(dir), lr = strlen(rel);
+  if (ld + 1 + lr + 1 > cap) {
+    fprintf(stderr, "FAIL: data path %s/%s too long\n", dir, rel);
+    exit(1);
+  }
+  memcpy(out, dir, ld);
+  out[ld] = '/';
+  memcpy(out + ld + 1, rel, lr + 1);
   struct stat sb;
   if (stat(out, &sb) == 0) return 1;
   const char *req = getenv("EDGENN_REQUIRE_DATA");

@@ -324,6 +324,22 @@ int32_t enn_session_num_nodes(const enn_session *s);
 enn_status enn_session_node_profile(const enn_session *s, int32_t i, enn_node_profile *p);
 void enn_session_profile_reset(enn_session *s);
 
+/* ------------------------------------------------------------------- cpu */
+/* This CPU as the library sees it (detected once per process). Kernels use
+ * the level `isa`: the best the CPU and OS support, lowered by the ENN_ISA
+ * environment variable (ref|avx2|avx512|neon; a level above the CPU's is
+ * clamped). An unknown ENN_ISA value makes this call (which still fills
+ * *out) and every enn_session_create fail with ENN_ERR_INVALID_ARG.
+ * Strings are static. */
+typedef struct enn_cpu_info {
+  const char *arch;     /* "x86_64", "aarch64" or "other" */
+  const char *model;    /* /proc/cpuinfo model name, "" if unknown */
+  const char *features; /* space-separated: "sse4.1 avx avx2 fma f16c avx512f ..." */
+  const char *isa;      /* kernel level in use: "ref", "avx2", "avx512", "neon" */
+  const char *isa_best; /* highest level available */
+} enn_cpu_info;
+enn_status enn_cpu_info_get(enn_cpu_info *out);
+
 /* ----------------------------------------------------------- model files */
 /* Native .enn (docs/format.md). load maps the file (zero-copy constants);
  * the graph owns the mapping. */

@@ -90,6 +90,7 @@ struct enn_exec {
   void *state;                     /* from prepare */
   const char *kernel;              /* static string */
   int32_t threads;
+  struct enn_threadpool *pool;     /* the session's pool (NULL = run inline); base/threadpool.h */
 };
 
 /* Persistent per-op memory, owned by the session (zero-filled, 64-aligned). */

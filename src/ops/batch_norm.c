@@ -6,15 +6,14 @@
  * planned scratch (kernels/ref/bn_ref.h). In-place safe (y may alias x).
  */
 #include <math.h>
-#include <string.h>
 
 #include "kernels/ref/bn_ref.h"
 #include "ops/op_util.h"
 
 static const char *const bn_input_names[5] = {"x", "gamma", "beta", "mean", "var"};
 
-static enn_status bn_params(const enn_node *n, const enn_tensor_desc *const *in, enn_batch_norm_params *p,
-                            enn_tensor_desc *out) {
+static enn_status bn_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
+  enn_batch_norm_params *p = state;
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1))) return st;
   for (int32_t i = 1; i < 5; i++)
@@ -32,7 +31,6 @@ static enn_status bn_params(const enn_node *n, const enn_tensor_desc *const *in,
   if (!(eps >= 0.0f) || isinf(eps))
     return enn_node_err(n, ENN_ERR_INVALID_ARG, "epsilon %g must be finite and >= 0", (double)eps);
   if (p) {
-    memset(p, 0, sizeof *p);
     p->c = c;
     p->rows = c ? enn_tensor_desc_numel(x) / c : 0;
     p->eps = eps;
@@ -49,13 +47,10 @@ static enn_status bn_infer(const enn_node *n, const enn_tensor_desc *const *in, 
 }
 
 static enn_status bn_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_batch_norm_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = bn_params(e->node, e->in_desc, p, NULL);
+  enn_status st = enn_prepare_params(e, ctx, sizeof(enn_batch_norm_params), bn_params, "enn_f32_batch_norm__ref");
   if (st) return st;
-  e->state = p;
+  const enn_batch_norm_params *p = e->state;
   e->scratch_bytes = (size_t)p->c * sizeof(float);
-  e->kernel = "enn_f32_batch_norm__ref";
   return ENN_OK;
 }
 

@@ -17,8 +17,7 @@ static enn_status concat_infer(const enn_node *n, const enn_tensor_desc *const *
   if ((st = enn_check_act(n))) return st;
   const int32_t r = in[0]->rank;
   int32_t axis;
-  if (!enn_axis_norm(n->attrs.axis, r, &axis))
-    return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is out of range for rank %d", n->attrs.axis, r);
+  if ((st = enn_node_axis(n, r, &axis))) return st;
   int64_t total = 0;
   for (int32_t i = 0; i < n->n_inputs; i++) {
     for (int32_t k = 0; k < r; k++)
@@ -41,16 +40,7 @@ static enn_status concat_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   const enn_tensor_desc *y = e->out_desc[0];
   int32_t axis = 0;
   enn_axis_norm(e->node->attrs.axis, y->rank, &axis);
-  int64_t inner = 1;
-  p->outer = 1;
-  for (int32_t k = 0; k < axis; k++) p->outer *= y->dims[k];
-  for (int32_t k = axis + 1; k < y->rank; k++) inner *= y->dims[k];
-  p->n = e->n_in;
-  p->total = 0;
-  for (int32_t t = 0; t < e->n_in; t++) {
-    p->block[t] = e->in_desc[t]->dims[axis] * inner;
-    p->total += p->block[t];
-  }
+  enn_concat_params_init(p, y, axis, e->in_desc, e->n_in);
   e->state = p;
   e->kernel = "enn_f32_concat__ref";
   return ENN_OK;

@@ -3,13 +3,12 @@
  * Groups include depthwise (groups = C, O = C * multiplier); stride,
  * dilation, explicit or SAME/VALID padding; a fused activation.
  */
-#include <string.h>
-
+#include "base/threadpool.h"
 #include "kernels/ref/conv_ref.h"
 #include "ops/op_util.h"
 
-static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *in, enn_conv2d_params *p,
-                              enn_tensor_desc *out) {
+static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
+  enn_conv2d_params *p = state;
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, 4)) || (st = enn_expect_f32(n, in, 1, 4))) return st;
   if (n->n_inputs > 2 && (st = enn_expect_f32(n, in, 2, 1))) return st;
@@ -35,7 +34,6 @@ static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *i
   if ((st = enn_window_2d(n, x->dims[1], x->dims[2], w->dims[1], w->dims[2], false, pads, &oh, &ow))) return st;
   if (oh < 1 || ow < 1) return enn_node_err(n, ENN_ERR_SHAPE, "output would be empty");
   if (p) {
-    memset(p, 0, sizeof *p);
     p->n = (int32_t)x->dims[0];
     p->ih = (int32_t)x->dims[1];
     p->iw = (int32_t)x->dims[2];
@@ -54,10 +52,7 @@ static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *i
     p->groups = groups;
     p->act = enn_act_params_from(&n->attrs);
   }
-  if (out) {
-    int64_t d[4] = {x->dims[0], oh, ow, oc};
-    enn_tensor_desc_init(out, ENN_DTYPE_F32, 4, d);
-  }
+  if (out) enn_desc_nhwc(out, x->dims[0], oh, ow, oc);
   return ENN_OK;
 }
 
@@ -68,17 +63,45 @@ static enn_status conv_infer(const enn_node *n, const enn_tensor_desc *const *in
 }
 
 static enn_status conv_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_conv2d_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = conv_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = "enn_f32_conv2d__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_conv2d_params), conv_params, "enn_f32_conv2d__ref");
 }
 
+/* Below this many MACs a convolution runs on the calling thread only. */
+#define CONV_PAR_MIN_MACS 8192
+
+typedef struct conv_job {
+  const enn_conv2d_params *p;
+  const float *x, *w, *b;
+  float *y;
+  enn_split2d split; /* output rows (n * oh) x channels */
+} conv_job;
+
+static void conv_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  ENN_UNUSED(thread);
+  const conv_job *j = ctx;
+  for (int32_t t = begin; t < end; t++) {
+    int64_t r0, r1;
+    int32_t o0, o1;
+    enn_split2d_task(&j->split, t, &r0, &r1, &o0, &o1);
+    enn_f32_conv2d_part__ref(j->p, j->x, j->w, j->b, j->y, r0, r1, o0, o1);
+  }
+}
+
+/* Threads split the output into blocks (enn_split2d); every element is
+ * computed by the same loop whatever the split, so results are
+ * bit-identical for any thread count. */
 static void conv_run(const enn_exec *e) {
-  enn_f32_conv2d__ref(e->state, e->in[0], e->in[1], e->n_in > 2 ? e->in[2] : NULL, e->out[0]);
+  const enn_conv2d_params *p = e->state;
+  const float *b = e->n_in > 2 ? e->in[2] : NULL;
+  const int32_t T = enn_threadpool_threads(e->pool);
+  const int64_t rows = (int64_t)p->n * p->oh;
+  const int64_t macs = rows * p->ow * p->oc * p->kh * p->kw * (p->ic / p->groups);
+  if (T == 1 || macs < CONV_PAR_MIN_MACS) {
+    enn_f32_conv2d__ref(p, e->in[0], e->in[1], b, e->out[0]);
+    return;
+  }
+  conv_job j = {p, e->in[0], e->in[1], b, e->out[0], enn_split2d_make(rows, p->oc, T)};
+  enn_threadpool_parallel_for(e->pool, j.split.tasks, conv_task, &j);
 }
 
 static int64_t conv_macs(const enn_node *n, const enn_tensor_desc *const *in, const enn_tensor_desc *out) {

@@ -3,13 +3,12 @@
  * w[N, K], optional b[N] -> y[..., N], with a fused activation.
  * y = act(x . w^T + b) row by row (kernels/ref/fc_ref.h).
  */
-#include <string.h>
-
+#include "base/threadpool.h"
 #include "kernels/ref/fc_ref.h"
 #include "ops/op_util.h"
 
-static enn_status fc_params(const enn_node *n, const enn_tensor_desc *const *in, enn_fc_params *p,
-                            enn_tensor_desc *out) {
+static enn_status fc_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
+  enn_fc_params *p = state;
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1)) || (st = enn_expect_f32(n, in, 1, 2))) return st;
   if (n->n_inputs > 2 && (st = enn_expect_f32(n, in, 2, 1))) return st;
@@ -29,7 +28,6 @@ static enn_status fc_params(const enn_node *n, const enn_tensor_desc *const *in,
   int64_t rows = 1;
   for (int32_t i = 0; i < x->rank - 1; i++) rows *= x->dims[i]; /* bounded by the element count check */
   if (p) {
-    memset(p, 0, sizeof *p);
     p->rows = rows;
     p->k = k;
     p->n = nout;
@@ -49,17 +47,53 @@ static enn_status fc_infer(const enn_node *n, const enn_tensor_desc *const *in, 
 }
 
 static enn_status fc_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_fc_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = fc_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = "enn_f32_fully_connected__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_fc_params), fc_params, "enn_f32_fully_connected__ref");
 }
 
+/* Below this many MACs the layer runs on the calling thread only. */
+#define FC_PAR_MIN_MACS 8192
+
+typedef struct fc_job {
+  const enn_fc_params *p;
+  const float *x, *w, *b;
+  float *y;
+  enn_split2d split; /* rows x output features */
+} fc_job;
+
+/* One block = the reference kernel on a sub-problem: a row range over all
+ * outputs, or one row and an output range (weights, bias and y offset). */
+static void fc_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  ENN_UNUSED(thread);
+  const fc_job *j = ctx;
+  const enn_fc_params *p = j->p;
+  for (int32_t t = begin; t < end; t++) {
+    int64_t r0, r1;
+    int32_t o0, o1;
+    enn_split2d_task(&j->split, t, &r0, &r1, &o0, &o1);
+    enn_fc_params sub = *p;
+    sub.rows = r1 - r0;
+    if (o0 == 0 && o1 == p->n) {
+      enn_f32_fully_connected__ref(&sub, j->x + r0 * p->k, j->w, j->b, j->y + r0 * p->n);
+      continue;
+    }
+    sub.n = o1 - o0; /* a single row (r1 = r0 + 1): y's row stride does not matter */
+    enn_f32_fully_connected__ref(&sub, j->x + r0 * p->k, j->w + (int64_t)o0 * p->k, j->b ? j->b + o0 : NULL,
+                                 j->y + r0 * p->n + o0);
+  }
+}
+
+/* Threads split the output into blocks (enn_split2d); each output is the
+ * same dot product whatever the split: bit-identical for any thread count. */
 static void fc_run(const enn_exec *e) {
-  enn_f32_fully_connected__ref(e->state, e->in[0], e->in[1], e->n_in > 2 ? e->in[2] : NULL, e->out[0]);
+  const enn_fc_params *p = e->state;
+  const float *b = e->n_in > 2 ? e->in[2] : NULL;
+  const int32_t T = enn_threadpool_threads(e->pool);
+  if (T == 1 || p->rows * p->n * p->k < FC_PAR_MIN_MACS || p->n > INT32_MAX) {
+    enn_f32_fully_connected__ref(p, e->in[0], e->in[1], b, e->out[0]);
+    return;
+  }
+  fc_job j = {p, e->in[0], e->in[1], b, e->out[0], enn_split2d_make(p->rows, (int32_t)p->n, T)};
+  enn_threadpool_parallel_for(e->pool, j.split.tasks, fc_task, &j);
 }
 
 static int64_t fc_macs(const enn_node *n, const enn_tensor_desc *const *in, const enn_tensor_desc *out) {

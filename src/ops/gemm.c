@@ -5,13 +5,11 @@
  * alpha / beta come from attrs.alpha / attrs.beta (enn_attrs_init_op sets
  * both to 1). Prepare reduces C's shape to two element strides.
  */
-#include <string.h>
-
 #include "kernels/ref/matmul_ref.h"
 #include "ops/op_util.h"
 
-static enn_status gemm_params(const enn_node *n, const enn_tensor_desc *const *in, enn_gemm_params *p,
-                              enn_tensor_desc *out) {
+static enn_status gemm_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
+  enn_gemm_params *p = state;
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, 2)) || (st = enn_expect_f32(n, in, 1, 2))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -38,7 +36,6 @@ static enn_status gemm_params(const enn_node *n, const enn_tensor_desc *const *i
     ccs = cn == 1 ? 0 : 1;
   }
   if (p) {
-    memset(p, 0, sizeof *p);
     p->m = m;
     p->n = nn;
     p->k = ka;
@@ -63,13 +60,7 @@ static enn_status gemm_infer(const enn_node *n, const enn_tensor_desc *const *in
 }
 
 static enn_status gemm_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_gemm_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = gemm_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = "enn_f32_gemm__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_gemm_params), gemm_params, "enn_f32_gemm__ref");
 }
 
 static void gemm_run(const enn_exec *e) {

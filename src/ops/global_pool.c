@@ -3,13 +3,12 @@
  * (with an optional fused activation) or the maximum over all H*W
  * positions of each channel (kernels/ref/pool_ref.h).
  */
-#include <string.h>
-
 #include "kernels/ref/pool_ref.h"
 #include "ops/op_util.h"
 
-static enn_status gpool_params(const enn_node *n, const enn_tensor_desc *const *in, enn_global_pool_params *p,
+static enn_status gpool_params(const enn_node *n, const enn_tensor_desc *const *in, void *state,
                                enn_tensor_desc *out) {
+  enn_global_pool_params *p = state;
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, 4))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -19,16 +18,12 @@ static enn_status gpool_params(const enn_node *n, const enn_tensor_desc *const *
     return enn_node_err(n, ENN_ERR_SHAPE, "input %s has an empty spatial extent", enn_desc_str(x, b, sizeof b));
   }
   if (p) {
-    memset(p, 0, sizeof *p);
     p->n = x->dims[0];
     p->hw = x->dims[1] * x->dims[2];
     p->c = x->dims[3];
     p->act = enn_act_params_from(&n->attrs);
   }
-  if (out) {
-    int64_t d[4] = {x->dims[0], 1, 1, x->dims[3]};
-    enn_tensor_desc_init(out, ENN_DTYPE_F32, 4, d);
-  }
+  if (out) enn_desc_nhwc(out, x->dims[0], 1, 1, x->dims[3]);
   return ENN_OK;
 }
 
@@ -39,13 +34,9 @@ static enn_status gpool_infer(const enn_node *n, const enn_tensor_desc *const *i
 }
 
 static enn_status gpool_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_global_pool_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = gpool_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = e->node->op == ENN_OP_GLOBAL_AVG_POOL ? "enn_f32_global_avg_pool__ref" : "enn_f32_global_max_pool__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_global_pool_params), gpool_params,
+                            e->node->op == ENN_OP_GLOBAL_AVG_POOL ? "enn_f32_global_avg_pool__ref"
+                                                                  : "enn_f32_global_max_pool__ref");
 }
 
 static void gavg_run(const enn_exec *e) { enn_f32_global_avg_pool__ref(e->state, e->in[0], e->out[0]); }

@@ -5,13 +5,12 @@
  * against each other. Prepare turns the shapes into per-batch-dim element
  * strides (0 where an operand is broadcast) for kernels/ref/matmul_ref.h.
  */
-#include <string.h>
-
 #include "kernels/ref/matmul_ref.h"
 #include "ops/op_util.h"
 
-static enn_status matmul_params(const enn_node *n, const enn_tensor_desc *const *in, enn_matmul_params *p,
+static enn_status matmul_params(const enn_node *n, const enn_tensor_desc *const *in, void *state,
                                 enn_tensor_desc *out) {
+  enn_matmul_params *p = state;
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1)) || (st = enn_expect_f32(n, in, 1, -1))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -43,7 +42,6 @@ static enn_status matmul_params(const enn_node *n, const enn_tensor_desc *const 
     batch *= bd[i];
   }
   if (p) {
-    memset(p, 0, sizeof *p);
     p->batch_rank = br;
     for (int32_t i = 0; i < br; i++) {
       p->batch_dims[i] = bd[i];
@@ -73,13 +71,7 @@ static enn_status matmul_infer(const enn_node *n, const enn_tensor_desc *const *
 }
 
 static enn_status matmul_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_matmul_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = matmul_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = "enn_f32_matmul__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_matmul_params), matmul_params, "enn_f32_matmul__ref");
 }
 
 static void matmul_run(const enn_exec *e) { enn_f32_matmul__ref(e->state, e->in[0], e->in[1], e->out[0]); }

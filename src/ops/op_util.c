@@ -1,4 +1,5 @@
-/* Shared operator helpers: window geometry, dtype checks, activation checks. */
+/* Shared operator helpers: window geometry, dtype / shape / axis checks,
+ * activation checks, and the prepare step of params-style operators. */
 #include "ops/op_util.h"
 
 static enn_status window_1d(const enn_node *n, const char *axis, int64_t in, int64_t k, int32_t stride, int32_t dil,
@@ -66,5 +67,56 @@ enn_status enn_check_act(const enn_node *n) {
     return enn_node_err(n, ENN_ERR_INVALID_ARG, "this operator cannot fuse an activation");
   if (a->act == ENN_ACT_CLIP && !(a->act_min <= a->act_max))
     return enn_node_err(n, ENN_ERR_INVALID_ARG, "clip bounds min %g > max %g", (double)a->act_min, (double)a->act_max);
+  return ENN_OK;
+}
+
+enn_status enn_expect_spatial_input(const enn_node *n, const enn_tensor_desc *const *in) {
+  enn_status st;
+  if ((st = enn_expect_f32(n, in, 0, 4))) return st;
+  if ((st = enn_check_act(n))) return st;
+  const enn_tensor_desc *x = in[0];
+  for (int32_t i = 0; i < 4; i++)
+    if (x->dims[i] < 1 || x->dims[i] > INT32_MAX / 4) {
+      char b[96];
+      return enn_node_err(n, ENN_ERR_SHAPE, "input %s: every dimension must be in 1..%d", enn_desc_str(x, b, sizeof b),
+                          INT32_MAX / 4);
+    }
+  return ENN_OK;
+}
+
+void enn_desc_nhwc(enn_tensor_desc *out, int64_t n, int64_t h, int64_t w, int64_t c) {
+  const int64_t d[4] = {n, h, w, c};
+  enn_tensor_desc_init(out, ENN_DTYPE_F32, 4, d);
+}
+
+enn_status enn_node_axis(const enn_node *n, int32_t rank, int32_t *axis) {
+  if (!enn_axis_norm(n->attrs.axis, rank, axis))
+    return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is out of range for rank %d", n->attrs.axis, rank);
+  return ENN_OK;
+}
+
+enn_status enn_check_n_axes(const enn_node *n, int32_t rank) {
+  if (n->attrs.n_axes < 0 || n->attrs.n_axes > rank)
+    return enn_node_err(n, ENN_ERR_INVALID_ARG, "n_axes %d is out of range for rank %d", n->attrs.n_axes, rank);
+  return ENN_OK;
+}
+
+enn_status enn_node_axes_item(const enn_node *n, int32_t i, int32_t rank, bool *seen, int32_t *ax) {
+  const int32_t a = n->attrs.axes[i];
+  if (!enn_axis_norm(a, rank, ax))
+    return enn_node_err(n, ENN_ERR_INVALID_ARG, "axes[%d] = %d is out of range for rank %d", i, a, rank);
+  if (seen[*ax]) return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is listed twice", *ax);
+  seen[*ax] = true;
+  return ENN_OK;
+}
+
+enn_status enn_prepare_params(enn_exec *e, enn_prepare_ctx *ctx, size_t size, enn_params_fn params,
+                              const char *kernel) {
+  void *p = enn_prepare_alloc(ctx, size);
+  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  enn_status st = params(e->node, e->in_desc, p, NULL);
+  if (st) return st;
+  e->state = p;
+  e->kernel = kernel;
   return ENN_OK;
 }

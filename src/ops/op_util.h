@@ -22,4 +22,36 @@ enn_status enn_expect_f32(const enn_node *n, const enn_tensor_desc *const *in, i
 /* Validates attrs.act and its parameters for ops that fuse an activation. */
 enn_status enn_check_act(const enn_node *n);
 
+/* The input checks of a 2-D spatial operator (pooling, resize): input 0 is
+ * f32 NHWC with every dimension in 1..INT32_MAX/4 (int32 kernel indices
+ * cannot overflow), and attrs.act is valid. Errors name the node. */
+enn_status enn_expect_spatial_input(const enn_node *n, const enn_tensor_desc *const *in);
+
+/* out = an f32 desc of shape [n, h, w, c] (the NHWC output of a spatial op). */
+void enn_desc_nhwc(enn_tensor_desc *out, int64_t n, int64_t h, int64_t w, int64_t c);
+
+/* attrs.axis normalised against rank (negative counts from the end) into
+ * *axis; ENN_ERR_INVALID_ARG naming the node when out of range. */
+enn_status enn_node_axis(const enn_node *n, int32_t rank, int32_t *axis);
+
+/* attrs.n_axes is in 0..rank (ENN_ERR_INVALID_ARG otherwise). */
+enn_status enn_check_n_axes(const enn_node *n, int32_t rank);
+
+/* attrs.axes[i] normalised against rank into *ax; ENN_ERR_INVALID_ARG when
+ * it is out of range or seen[*ax] is already set (an axis listed twice).
+ * Sets seen[*ax]. */
+enn_status enn_node_axes_item(const enn_node *n, int32_t i, int32_t rank, bool *seen, int32_t *ax);
+
+/* The validation and parameter extraction of an operator whose infer and
+ * prepare share it: fills the kernel state p (when not NULL) and the output
+ * desc out (when not NULL) from the node and its input descs. */
+typedef enn_status (*enn_params_fn)(const enn_node *n, const enn_tensor_desc *const *in, void *p,
+                                    enn_tensor_desc *out);
+
+/* The prepare of such an operator: allocates `size` bytes of zero-filled
+ * persistent state, fills it with params(node, in_desc, state, NULL) and,
+ * on success, sets e->state and e->kernel. */
+enn_status enn_prepare_params(enn_exec *e, enn_prepare_ctx *ctx, size_t size, enn_params_fn params,
+                              const char *kernel);
+
 #endif

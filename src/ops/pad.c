@@ -5,15 +5,13 @@
  * (repeat the border). Negative pads crop, as in ONNX Pad: the kernel's
  * index map (kernels/ref/pad_ref.h) handles both directions uniformly.
  */
-#include <string.h>
-
 #include "kernels/ref/pad_ref.h"
 #include "ops/op_util.h"
 
 #define PAD_LIMIT ((int64_t)1 << 40) /* bigger pads would not fit the element-count limit anyway */
 
-static enn_status pad_params(const enn_node *n, const enn_tensor_desc *const *in, enn_pad_params *p,
-                             enn_tensor_desc *out) {
+static enn_status pad_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
+  enn_pad_params *p = state;
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -41,7 +39,6 @@ static enn_status pad_params(const enn_node *n, const enn_tensor_desc *const *in
       return enn_node_err(n, ENN_ERR_SHAPE, "axis %d: edge padding of an empty dimension", d);
   }
   if (p) {
-    memset(p, 0, sizeof *p);
     p->rank = x->rank;
     p->mode = mode;
     p->value = a->value;
@@ -62,13 +59,7 @@ static enn_status pad_infer(const enn_node *n, const enn_tensor_desc *const *in,
 }
 
 static enn_status pad_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_pad_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = pad_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = "enn_f32_pad__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_pad_params), pad_params, "enn_f32_pad__ref");
 }
 
 static void pad_run(const enn_exec *e) { enn_f32_pad__ref(e->state, e->in[0], e->out[0]); }

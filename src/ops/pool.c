@@ -10,8 +10,6 @@
  * result would be undefined (max of nothing, or 0/0 for an average that
  * excludes padding), so the kernels never meet an empty window.
  */
-#include <string.h>
-
 #include "kernels/ref/pool_ref.h"
 #include "ops/op_util.h"
 
@@ -42,20 +40,13 @@ static bool every_window_sees_input(int64_t o, int64_t in, int64_t ksize, int64_
   return true;
 }
 
-static enn_status pool_params(const enn_node *n, const enn_tensor_desc *const *in, enn_pool2d_params *p,
-                              enn_tensor_desc *out) {
+static enn_status pool_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
+  enn_pool2d_params *p = state;
   enn_status st;
-  if ((st = enn_expect_f32(n, in, 0, 4))) return st;
-  if ((st = enn_check_act(n))) return st;
+  if ((st = enn_expect_spatial_input(n, in))) return st;
   const enn_tensor_desc *x = in[0];
   const enn_attrs *a = &n->attrs;
   const bool is_avg = n->op == ENN_OP_AVG_POOL;
-  for (int i = 0; i < 4; i++)
-    if (x->dims[i] < 1 || x->dims[i] > INT32_MAX / 4) {
-      char b[96];
-      return enn_node_err(n, ENN_ERR_SHAPE, "input %s: every dimension must be in 1..%d", enn_desc_str(x, b, sizeof b),
-                          INT32_MAX / 4);
-    }
   if (a->kernel[0] < 1 || a->kernel[1] < 1)
     return enn_node_err(n, ENN_ERR_INVALID_ARG, "kernel %dx%d: both sizes must be >= 1", a->kernel[0], a->kernel[1]);
   if (a->ceil_mode != 0 && a->ceil_mode != 1)
@@ -83,7 +74,6 @@ static enn_status pool_params(const enn_node *n, const enn_tensor_desc *const *i
                           a->dilation[0], a->dilation[1]);
   }
   if (p) {
-    memset(p, 0, sizeof *p);
     p->n = (int32_t)x->dims[0];
     p->ih = (int32_t)x->dims[1];
     p->iw = (int32_t)x->dims[2];
@@ -103,10 +93,7 @@ static enn_status pool_params(const enn_node *n, const enn_tensor_desc *const *i
     p->count_include_pad = is_avg ? a->count_include_pad : 0;
     p->act = enn_act_params_from(a);
   }
-  if (out) {
-    int64_t d[4] = {x->dims[0], oh, ow, x->dims[3]};
-    enn_tensor_desc_init(out, ENN_DTYPE_F32, 4, d);
-  }
+  if (out) enn_desc_nhwc(out, x->dims[0], oh, ow, x->dims[3]);
   return ENN_OK;
 }
 
@@ -117,13 +104,8 @@ static enn_status pool_infer(const enn_node *n, const enn_tensor_desc *const *in
 }
 
 static enn_status pool_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_pool2d_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = pool_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = e->node->op == ENN_OP_AVG_POOL ? "enn_f32_avg_pool2d__ref" : "enn_f32_max_pool2d__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_pool2d_params), pool_params,
+                            e->node->op == ENN_OP_AVG_POOL ? "enn_f32_avg_pool2d__ref" : "enn_f32_max_pool2d__ref");
 }
 
 static void max_pool_run(const enn_exec *e) { enn_f32_max_pool2d__ref(e->state, e->in[0], e->out[0]); }

@@ -10,16 +10,12 @@
 static enn_status reduce_axes(const enn_node *n, const enn_tensor_desc *x, bool *red) {
   const enn_attrs *a = &n->attrs;
   for (int32_t k = 0; k < ENN_MAX_RANK; k++) red[k] = a->n_axes == 0 && k < x->rank;
-  if (a->n_axes < 0 || a->n_axes > x->rank)
-    return enn_node_err(n, ENN_ERR_INVALID_ARG, "n_axes %d is out of range for rank %d", a->n_axes, x->rank);
-  for (int32_t i = 0; i < a->n_axes; i++) {
+  enn_status st = enn_check_n_axes(n, x->rank);
+  for (int32_t i = 0; i < a->n_axes && !st; i++) {
     int32_t ax;
-    if (!enn_axis_norm(a->axes[i], x->rank, &ax))
-      return enn_node_err(n, ENN_ERR_INVALID_ARG, "axes[%d] = %d is out of range for rank %d", i, a->axes[i], x->rank);
-    if (red[ax]) return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is listed twice", ax);
-    red[ax] = true;
+    st = enn_node_axes_item(n, i, x->rank, red, &ax);
   }
-  return ENN_OK;
+  return st;
 }
 
 static enn_status reduce_mean_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,

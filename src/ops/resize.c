@@ -11,7 +11,6 @@
  * matching the ONNX reference).
  */
 #include <math.h>
-#include <string.h>
 
 #include "kernels/ref/resize_ref.h"
 #include "ops/op_util.h"
@@ -42,19 +41,13 @@ static enn_status resize_axis(const enn_node *n, const char *axis, int64_t in, i
   return ENN_OK;
 }
 
-static enn_status resize_params(const enn_node *n, const enn_tensor_desc *const *in, enn_resize_params *p,
+static enn_status resize_params(const enn_node *n, const enn_tensor_desc *const *in, void *state,
                                 enn_tensor_desc *out) {
+  enn_resize_params *p = state;
   enn_status st;
-  if ((st = enn_expect_f32(n, in, 0, 4))) return st;
-  if ((st = enn_check_act(n))) return st;
+  if ((st = enn_expect_spatial_input(n, in))) return st;
   const enn_tensor_desc *x = in[0];
   const enn_attrs *a = &n->attrs;
-  for (int i = 0; i < 4; i++)
-    if (x->dims[i] < 1 || x->dims[i] > INT32_MAX / 4) {
-      char b[96];
-      return enn_node_err(n, ENN_ERR_SHAPE, "input %s: every dimension must be in 1..%d", enn_desc_str(x, b, sizeof b),
-                          INT32_MAX / 4);
-    }
   if (a->mode != ENN_RESIZE_NEAREST && a->mode != ENN_RESIZE_BILINEAR)
     return enn_node_err(n, ENN_ERR_INVALID_ARG, "unknown resize mode %d", a->mode);
   if (a->coord_mode < ENN_COORD_HALF_PIXEL || a->coord_mode > ENN_COORD_PYTORCH_HALF_PIXEL)
@@ -66,7 +59,6 @@ static enn_status resize_params(const enn_node *n, const enn_tensor_desc *const 
   if ((st = resize_axis(n, "height", x->dims[1], a->size[0], a->scale[0], &oh, &sh, &lh))) return st;
   if ((st = resize_axis(n, "width", x->dims[2], a->size[1], a->scale[1], &ow, &sw, &lw))) return st;
   if (p) {
-    memset(p, 0, sizeof *p);
     p->n = (int32_t)x->dims[0];
     p->ih = (int32_t)x->dims[1];
     p->iw = (int32_t)x->dims[2];
@@ -81,10 +73,7 @@ static enn_status resize_params(const enn_node *n, const enn_tensor_desc *const 
     p->len_h = lh;
     p->len_w = lw;
   }
-  if (out) {
-    int64_t d[4] = {x->dims[0], oh, ow, x->dims[3]};
-    enn_tensor_desc_init(out, ENN_DTYPE_F32, 4, d);
-  }
+  if (out) enn_desc_nhwc(out, x->dims[0], oh, ow, x->dims[3]);
   return ENN_OK;
 }
 
@@ -95,13 +84,7 @@ static enn_status resize_infer(const enn_node *n, const enn_tensor_desc *const *
 }
 
 static enn_status resize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_resize_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  enn_status st = resize_params(e->node, e->in_desc, p, NULL);
-  if (st) return st;
-  e->state = p;
-  e->kernel = "enn_f32_resize__ref";
-  return ENN_OK;
+  return enn_prepare_params(e, ctx, sizeof(enn_resize_params), resize_params, "enn_f32_resize__ref");
 }
 
 static void resize_run(const enn_exec *e) { enn_f32_resize__ref(e->state, e->in[0], e->out[0]); }

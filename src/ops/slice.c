@@ -27,15 +27,12 @@ static enn_status slice_resolve(const enn_node *n, const enn_tensor_desc *x, sli
     sp->step[k] = 1;
     sp->count[k] = x->dims[k];
   }
-  if (a->n_axes < 0 || a->n_axes > r)
-    return enn_node_err(n, ENN_ERR_INVALID_ARG, "n_axes %d is out of range for rank %d", a->n_axes, r);
+  enn_status st = enn_check_n_axes(n, r);
+  if (st) return st;
   bool seen[ENN_MAX_RANK] = {false};
   for (int32_t i = 0; i < a->n_axes; i++) {
     int32_t ax;
-    if (!enn_axis_norm(a->axes[i], r, &ax))
-      return enn_node_err(n, ENN_ERR_INVALID_ARG, "axes[%d] = %d is out of range for rank %d", i, a->axes[i], r);
-    if (seen[ax]) return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is listed twice", ax);
-    seen[ax] = true;
+    if ((st = enn_node_axes_item(n, i, r, seen, &ax))) return st;
     const int64_t dim = x->dims[ax], step = a->steps[i];
     if (step == 0) return enn_node_err(n, ENN_ERR_INVALID_ARG, "steps[%d] is 0", i);
     int64_t s = a->starts[i], e = a->ends[i], cnt;

@@ -3,6 +3,7 @@
  * the end; ONNX opset 13 semantics), numerically stable: the lane maximum
  * is subtracted before exponentiating (softmax_ref.h). In place safe.
  */
+#include "kernels/ref/nd_iter.h"
 #include "kernels/ref/softmax_ref.h"
 #include "ops/op_util.h"
 
@@ -13,8 +14,7 @@ static enn_status softmax_infer(const enn_node *n, const enn_tensor_desc *const 
   if ((st = enn_expect_f32(n, in, 0, -1))) return st;
   if ((st = enn_check_act(n))) return st;
   int32_t axis;
-  if (!enn_axis_norm(n->attrs.axis, in[0]->rank, &axis))
-    return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is out of range for rank %d", n->attrs.axis, in[0]->rank);
+  if ((st = enn_node_axis(n, in[0]->rank, &axis))) return st;
   enn_tensor_desc_init(out, ENN_DTYPE_F32, in[0]->rank, in[0]->dims);
   return ENN_OK;
 }
@@ -25,9 +25,7 @@ static enn_status softmax_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   const enn_tensor_desc *x = e->in_desc[0];
   int32_t axis = 0;
   enn_axis_norm(e->node->attrs.axis, x->rank, &axis);
-  p->outer = p->inner = 1;
-  for (int32_t k = 0; k < axis; k++) p->outer *= x->dims[k];
-  for (int32_t k = axis + 1; k < x->rank; k++) p->inner *= x->dims[k];
+  enn_nd_outer_inner(x->rank, x->dims, axis, &p->outer, &p->inner);
   p->n = x->dims[axis];
   p->log = e->node->op == ENN_OP_LOG_SOFTMAX;
   e->state = p;

@@ -17,8 +17,7 @@ static enn_status split_infer(const enn_node *n, const enn_tensor_desc *const *i
   const enn_attrs *a = &n->attrs;
   const int32_t r = in[0]->rank, no = n->n_outputs;
   int32_t axis;
-  if (!enn_axis_norm(a->axis, r, &axis))
-    return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is out of range for rank %d", a->axis, r);
+  if ((st = enn_node_axis(n, r, &axis))) return st;
   if (no < 1 || no > ENN_MAX_SPLITS)
     return enn_node_err(n, ENN_ERR_INVALID_ARG, "takes 1..%d outputs (got %d)", ENN_MAX_SPLITS, no);
   const int64_t dim = in[0]->dims[axis];
@@ -51,16 +50,7 @@ static enn_status split_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   const enn_tensor_desc *x = e->in_desc[0];
   int32_t axis = 0;
   enn_axis_norm(e->node->attrs.axis, x->rank, &axis);
-  int64_t inner = 1;
-  p->outer = 1;
-  for (int32_t k = 0; k < axis; k++) p->outer *= x->dims[k];
-  for (int32_t k = axis + 1; k < x->rank; k++) inner *= x->dims[k];
-  p->n = e->n_out;
-  p->total = 0;
-  for (int32_t t = 0; t < e->n_out; t++) {
-    p->block[t] = e->out_desc[t]->dims[axis] * inner;
-    p->total += p->block[t];
-  }
+  enn_concat_params_init(p, x, axis, e->out_desc, e->n_out);
   e->state = p;
   e->kernel = "enn_f32_split__ref";
   return ENN_OK;

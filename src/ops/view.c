@@ -86,18 +86,15 @@ static enn_status squeeze_infer(const enn_node *n, const enn_tensor_desc *const 
   const enn_attrs *a = &n->attrs;
   const enn_tensor_desc *x = in[0];
   bool drop[ENN_MAX_RANK] = {false};
-  if (a->n_axes < 0 || a->n_axes > x->rank)
-    return enn_node_err(n, ENN_ERR_INVALID_ARG, "n_axes %d is out of range for rank %d", a->n_axes, x->rank);
+  enn_status st = enn_check_n_axes(n, x->rank);
+  if (st) return st;
   if (a->n_axes == 0)
     for (int32_t k = 0; k < x->rank; k++) drop[k] = x->dims[k] == 1;
   for (int32_t i = 0; i < a->n_axes; i++) {
     int32_t ax;
-    if (!enn_axis_norm(a->axes[i], x->rank, &ax))
-      return enn_node_err(n, ENN_ERR_INVALID_ARG, "axes[%d] = %d is out of range for rank %d", i, a->axes[i], x->rank);
-    if (drop[ax]) return enn_node_err(n, ENN_ERR_INVALID_ARG, "axis %d is listed twice", ax);
+    if ((st = enn_node_axes_item(n, i, x->rank, drop, &ax))) return st; /* marks drop[ax] */
     if (x->dims[ax] != 1)
       return enn_node_err(n, ENN_ERR_SHAPE, "cannot squeeze axis %d of size %lld", ax, (long long)x->dims[ax]);
-    drop[ax] = true;
   }
   int64_t dims[ENN_MAX_RANK];
   int32_t r = 0;

@@ -9,6 +9,8 @@
  */
 #include <string.h>
 
+#include "base/cpu.h"
+#include "base/threadpool.h"
 #include "opt/opt.h"
 #include "rt/rt.h"
 
@@ -30,6 +32,7 @@ struct enn_session {
   int64_t *node_macs;
   double *prof_ns;
   int64_t runs;
+  enn_threadpool *pool;     /* threads > 1: workers for the kernels */
 };
 
 void enn_session_options_init(enn_session_options *o) {
@@ -41,6 +44,7 @@ void enn_session_options_init(enn_session_options *o) {
 void enn_session_destroy(enn_session *s) {
   if (!s) return;
   enn_allocator a = s->alloc;
+  enn_threadpool_destroy(s->pool);
   enn_prepare_ctx_release(&s->pers);
   enn_free(&a, s->execs);
   enn_free(&a, s->ptrs);
@@ -193,8 +197,11 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
   s->opt = o;
   s->opt.alloc = NULL;
   s->pers.alloc = *a;
-  enn_status st = enn_graph_verify(src);
+  enn_isa isa;
+  enn_status st = enn_cpu_isa(&isa); /* a bad ENN_ISA is reported here */
   if (st) goto fail;
+  if (o.threads > 1 && (st = enn_threadpool_create(o.threads, &s->alloc, &s->pool))) goto fail;
+  if ((st = enn_graph_verify(src))) goto fail;
   if ((st = enn_ir_clone(src, &s->alloc, false, &s->g))) goto fail;
   if (o.optimize > 0 && (st = enn_graph_optimize(s->g, o.optimize))) goto fail;
   if ((st = enn_graph_verify(s->g))) goto fail;
@@ -229,6 +236,7 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
     e->out = &s->ptrs[k];
     for (int32_t j = 0; j < n->n_outputs; j++) s->descs[k++] = &g->tensors[n->outputs[j]].desc;
     e->threads = o.threads;
+    e->pool = s->pool;
     const enn_op_vtable *vt = enn_op_vtable_get(n->op);
     if (!vt || (!vt->run && !(enn_op_flags(n->op) & ENN_OPF_VIEW))) {
       st = enn_node_err(n, ENN_ERR_UNSUPPORTED, "operator %s is not built into this edgenn", enn_op_name(n->op));

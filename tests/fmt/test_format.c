@@ -739,7 +739,19 @@ static void test_roundtrip_zoo(void) {
     CHECK_MSG(st == ENN_OK, "zoo %s: %s", name, enn_last_error());
     if (st) continue;
     roundtrip_same(g, name, 1);
+    /* a mapped (read-only, borrowed) model optimises like the original */
+    const char *path = tmp_path("zoo.enn");
+    CHECK_OK(enn_model_save(g, path));
+    enn_graph *h = NULL;
+    CHECK_OK(enn_model_load(path, NULL, &h));
     CHECK_OK(enn_graph_optimize(g, 1));
+    if (h) {
+      CHECK_OK(enn_graph_optimize(h, 1));
+      check_equivalent_graph(g, h);
+      check_same_outputs(g, h);
+      enn_graph_destroy(h);
+    }
+    remove(path);
     roundtrip_same(g, name, 0);
     enn_graph_destroy(g);
   }

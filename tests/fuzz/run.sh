@@ -8,8 +8,9 @@
 # seeds are copied into BUILD_DIR/fuzz-work/<target>/corpus, which keeps what
 # the fuzzer learns between runs without touching the checked-in corpus.
 # Crash, leak and timeout reproducers land in BUILD_DIR/fuzz-work/<target>/;
-# replay one with `BUILD_DIR/fuzz_<name> FILE`. Exits non-zero if any target
-# failed.
+# replay one with `BUILD_DIR/fuzz_<name> FILE`. tests/fuzz/fuzz_<name>.dict,
+# when present, is passed as the libFuzzer dictionary. Exits non-zero if any
+# target failed.
 set -euo pipefail
 
 build=${1:?usage: run.sh BUILD_DIR [SECONDS]}
@@ -42,10 +43,12 @@ for bin in "${targets[@]}"; do
   if [[ -n $seeds ]]; then
     cp -f "$seeds"/* "$work/corpus/" 2>/dev/null || true
   fi
+  extra=()
+  [[ -f $here/$name.dict ]] && extra+=("-dict=$here/$name.dict")
   echo "=== $name: ${secs}s, seeds from ${seeds:-<none>} ==="
   set +e
   "$bin" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -print_final_stats=1 \
-    -artifact_prefix="$work/" "$work/corpus" >"$work/log.txt" 2>&1
+    -artifact_prefix="$work/" ${extra[@]+"${extra[@]}"} "$work/corpus" >"$work/log.txt" 2>&1
   rc=$?
   set -e
   tail -n 15 "$work/log.txt"

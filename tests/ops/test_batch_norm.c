@@ -3,14 +3,14 @@
  * fed as graph inputs, in-place use (kernel aliasing and a planner-aliased
  * chain), and the validation errors. */
 #include "kernels/ref/bn_ref.h"
-#include "layer_harness.h"
+#include "op_harness.h"
 
 static void naive_bn(const float *x, long rows, long c, const float *g, const float *b, const float *m, const float *v,
                      float eps, const enn_attrs *a, float *y) {
   for (long i = 0; i < rows * c; i++) {
     const long ch = i % c;
     const double t = (double)g[ch] * ((double)x[i] - (double)m[ch]) / sqrt((double)v[ch] + (double)eps) + (double)b[ch];
-    y[i] = lh_act(a->act, (float)t, a);
+    y[i] = oh_act(a->act, (float)t, a);
   }
 }
 
@@ -19,11 +19,11 @@ static void test_hand(void) {
   const float x[6] = {3, 1, 2, -1, 0.5f, 4};
   const float g[3] = {1, 2, 0.5f}, b[3] = {0, 1, -1}, m[3] = {1, 0, 2};
   const float v[3] = {4.0f - 1e-5f, 0.25f - 1e-5f, 1.0f - 1e-5f};
-  lh_in in[5] = {lh_tensor(2, (int64_t[]){2, 3}, x, 0), lh_tensor(1, (int64_t[]){3}, g, 1),
-                 lh_tensor(1, (int64_t[]){3}, b, 1), lh_tensor(1, (int64_t[]){3}, m, 1),
-                 lh_tensor(1, (int64_t[]){3}, v, 1)};
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_BATCH_NORM, "bn", NULL, in, 5, &o));
+  oh_in in[5] = {oh_tensor(2, (int64_t[]){2, 3}, x, 0), oh_tensor(1, (int64_t[]){3}, g, 1),
+                 oh_tensor(1, (int64_t[]){3}, b, 1), oh_tensor(1, (int64_t[]){3}, m, 1),
+                 oh_tensor(1, (int64_t[]){3}, v, 1)};
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_BATCH_NORM, "bn", NULL, in, 5, &o));
   /* std = 2, 0.5, 1: row0: (3-1)/2=1; 2*(1)/0.5+1=5; 0.5*(0)-1=-1
    *                  row1: (-1-1)/2=-1; 2*0.5/0.5+1=3; 0.5*2-1=0 */
   const float want[6] = {1, 5, -1, -1, 3, 0};
@@ -31,26 +31,26 @@ static void test_hand(void) {
   if (o.data) CHECK_ALLCLOSE(o.data, want, 6, 1e-5, 1e-5);
   CHECK(o.macs == 0);
   CHECK(strcmp(o.kernel, "enn_f32_batch_norm__ref") == 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
 
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_BATCH_NORM);
   a.act = ENN_ACT_RELU6;
-  CHECK_OK(lh_run(ENN_OP_BATCH_NORM, "bn_relu6", &a, in, 5, &o));
+  CHECK_OK(oh_run(ENN_OP_BATCH_NORM, "bn_relu6", &a, in, 5, &o));
   const float want6[6] = {1, 5, 0, 0, 3, 0};
   if (o.data) CHECK_ALLCLOSE(o.data, want6, 6, 1e-5, 1e-5);
-  lh_out_free(&o);
+  oh_out_free(&o);
 
   /* epsilon matters: var 0, eps 0.25 -> divide by 0.5 */
   const float z[3] = {0, 0, 0}, one[3] = {1, 1, 1};
   enn_attrs e;
   enn_attrs_init_op(&e, ENN_OP_BATCH_NORM);
   e.epsilon = 0.25f;
-  lh_in in2[5] = {in[0], lh_tensor(1, (int64_t[]){3}, one, 1), lh_tensor(1, (int64_t[]){3}, z, 1),
-                  lh_tensor(1, (int64_t[]){3}, z, 1), lh_tensor(1, (int64_t[]){3}, z, 1)};
-  CHECK_OK(lh_run(ENN_OP_BATCH_NORM, "bn_eps", &e, in2, 5, &o));
+  oh_in in2[5] = {in[0], oh_tensor(1, (int64_t[]){3}, one, 1), oh_tensor(1, (int64_t[]){3}, z, 1),
+                  oh_tensor(1, (int64_t[]){3}, z, 1), oh_tensor(1, (int64_t[]){3}, z, 1)};
+  CHECK_OK(oh_run(ENN_OP_BATCH_NORM, "bn_eps", &e, in2, 5, &o));
   for (int i = 0; i < 6 && o.data; i++) CHECK_NEAR(o.data[i], 2 * x[i], 1e-6);
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 static void test_random(void) {
@@ -61,24 +61,24 @@ static void test_random(void) {
       for (int stats_const = 0; stats_const < 2; stats_const++) {
         const int32_t rank = (int32_t)shapes[s][0];
         const int64_t *dims = &shapes[s][1];
-        const long c = (long)dims[rank - 1], n = lh_numel(rank, dims);
-        float *x = lh_randn(n, seed++, -3, 3), *g = lh_randn(c, seed++, -2, 2), *b = lh_randn(c, seed++, -1, 1);
-        float *m = lh_randn(c, seed++, -1, 1), *v = lh_randn(c, seed++, 0, 2);
+        const long c = (long)dims[rank - 1], n = oh_dims_numel(rank, dims);
+        float *x = oh_randn(n, seed++, -3, 3), *g = oh_randn(c, seed++, -2, 2), *b = oh_randn(c, seed++, -1, 1);
+        float *m = oh_randn(c, seed++, -1, 1), *v = oh_randn(c, seed++, 0, 2);
         float *want = malloc((size_t)n * sizeof(float));
         enn_attrs a;
         enn_attrs_init_op(&a, ENN_OP_BATCH_NORM);
-        lh_set_act(&a, act);
+        oh_set_act(&a, act);
         a.epsilon = 1e-3f;
         naive_bn(x, n / c, c, g, b, m, v, a.epsilon, &a, want);
-        lh_in in[5] = {lh_tensor(rank, dims, x, 0), lh_tensor(1, (int64_t[]){c}, g, stats_const),
-                       lh_tensor(1, (int64_t[]){c}, b, stats_const), lh_tensor(1, (int64_t[]){c}, m, stats_const),
-                       lh_tensor(1, (int64_t[]){c}, v, stats_const)};
-        lh_out o;
-        CHECK_OK(lh_run(ENN_OP_BATCH_NORM, "bn", &a, in, 5, &o));
+        oh_in in[5] = {oh_tensor(rank, dims, x, 0), oh_tensor(1, (int64_t[]){c}, g, stats_const),
+                       oh_tensor(1, (int64_t[]){c}, b, stats_const), oh_tensor(1, (int64_t[]){c}, m, stats_const),
+                       oh_tensor(1, (int64_t[]){c}, v, stats_const)};
+        oh_out o;
+        CHECK_OK(oh_run(ENN_OP_BATCH_NORM, "bn", &a, in, 5, &o));
         CHECK(o.desc.rank == rank);
         for (int32_t i = 0; i < rank; i++) CHECK(o.desc.dims[i] == dims[i]);
         if (o.data) CHECK_MSG(enn_t_allclose(o.data, want, n, 1e-5, 1e-5), "shape %zu act %d", s, act);
-        lh_out_free(&o);
+        oh_out_free(&o);
         free(x);
         free(g);
         free(b);
@@ -91,8 +91,8 @@ static void test_random(void) {
 /* The kernel called with y == x gives the same result as out of place. */
 static void test_kernel_inplace(void) {
   const long rows = 7, c = 5;
-  float *x = lh_randn(rows * c, 1, -2, 2), *g = lh_randn(c, 2, -2, 2), *b = lh_randn(c, 3, -1, 1);
-  float *m = lh_randn(c, 4, -1, 1), *v = lh_randn(c, 5, 0, 1), want[35], scale[5];
+  float *x = oh_randn(rows * c, 1, -2, 2), *g = oh_randn(c, 2, -2, 2), *b = oh_randn(c, 3, -1, 1);
+  float *m = oh_randn(c, 4, -1, 1), *v = oh_randn(c, 5, 0, 1), want[35], scale[5];
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_BATCH_NORM);
   a.act = ENN_ACT_HARD_SWISH;
@@ -116,8 +116,8 @@ static void test_kernel_inplace(void) {
  * intermediate that dies at it, so the planner may run it in place. */
 static void test_chain_inplace(void) {
   const long n = 2 * 3 * 4 * 5, c = 5;
-  float *x = lh_randn(n, 8, -2, 2), *g = lh_randn(c, 9, -2, 2), *b = lh_randn(c, 10, -1, 1);
-  float *m = lh_randn(c, 11, -1, 1), *v = lh_randn(c, 12, 0, 1), want[120];
+  float *x = oh_randn(n, 8, -2, 2), *g = oh_randn(c, 9, -2, 2), *b = oh_randn(c, 10, -1, 1);
+  float *m = oh_randn(c, 11, -1, 1), *v = oh_randn(c, 12, 0, 1), want[120];
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_BATCH_NORM);
   a.act = ENN_ACT_LEAKY_RELU;
@@ -139,11 +139,8 @@ static void test_chain_inplace(void) {
   CHECK_OK(enn_graph_add_node(gr, ENN_OP_BATCH_NORM, "bn", ids, 5, &a, 1, &bn));
   CHECK_OK(enn_graph_add_node(gr, ENN_OP_PAD, "pad2", &bn, 1, &pa, 1, &p2));
   CHECK_OK(enn_graph_add_output(gr, p2));
-  enn_session_options opt;
-  enn_session_options_init(&opt);
-  opt.optimize = 0;
-  enn_session *s = NULL;
-  CHECK_OK(enn_session_create(gr, &opt, &s));
+  enn_session *s;
+  CHECK_OK(oh_session(gr, &s));
   if (s) {
     memcpy(enn_session_input_buffer(s, 0), x, sizeof(float) * (size_t)n);
     CHECK_OK(enn_session_run(s));
@@ -162,35 +159,35 @@ static void test_chain_inplace(void) {
 }
 
 static void test_errors(void) {
-  lh_in in[5] = {lh_tensor(4, (int64_t[]){1, 2, 2, 3}, NULL, 0), lh_tensor(1, (int64_t[]){3}, NULL, 1),
-                 lh_tensor(1, (int64_t[]){3}, NULL, 1), lh_tensor(1, (int64_t[]){3}, NULL, 1),
-                 lh_tensor(1, (int64_t[]){4}, NULL, 1)};
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_var", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  oh_in in[5] = {oh_tensor(4, (int64_t[]){1, 2, 2, 3}, NULL, 0), oh_tensor(1, (int64_t[]){3}, NULL, 1),
+                 oh_tensor(1, (int64_t[]){3}, NULL, 1), oh_tensor(1, (int64_t[]){3}, NULL, 1),
+                 oh_tensor(1, (int64_t[]){4}, NULL, 1)};
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_var", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   CHECK(strstr(enn_last_error(), "var") != NULL);
-  in[4] = lh_tensor(1, (int64_t[]){3}, NULL, 1);
-  in[1] = lh_tensor(1, (int64_t[]){2}, NULL, 1);
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_gamma", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[4] = oh_tensor(1, (int64_t[]){3}, NULL, 1);
+  in[1] = oh_tensor(1, (int64_t[]){2}, NULL, 1);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_gamma", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   CHECK(strstr(enn_last_error(), "gamma") != NULL);
-  in[1] = lh_tensor(2, (int64_t[]){1, 3}, NULL, 1);
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_rank", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[1] = lh_tensor(1, (int64_t[]){3}, NULL, 1);
+  in[1] = oh_tensor(2, (int64_t[]){1, 3}, NULL, 1);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_rank", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[1] = oh_tensor(1, (int64_t[]){3}, NULL, 1);
   /* NCHW-style mismatch: channel is the last axis */
-  in[0] = lh_tensor(4, (int64_t[]){1, 3, 2, 2}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_nchw", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[0] = lh_tensor(0, NULL, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_scalar", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[0] = lh_tensor(2, (int64_t[]){2, 3}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_u8", NULL, in, 5, ENN_DTYPE_U8, ENN_ERR_UNSUPPORTED);
+  in[0] = oh_tensor(4, (int64_t[]){1, 3, 2, 2}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_nchw", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[0] = oh_tensor(0, NULL, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_scalar", NULL, in, 5, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[0] = oh_tensor(2, (int64_t[]){2, 3}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_u8", NULL, in, 5, ENN_DTYPE_U8, ENN_ERR_UNSUPPORTED);
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_BATCH_NORM);
   a.epsilon = -1e-3f;
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_eps", &a, in, 5, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_eps", &a, in, 5, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.epsilon = NAN;
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_nan", &a, in, 5, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_nan", &a, in, 5, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.epsilon = 1e-5f;
   a.act = ENN_ACT_COUNT;
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_act", &a, in, 5, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
-  LH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_arity", NULL, in, 4, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_act", &a, in, 5, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_BATCH_NORM, "bn_arity", NULL, in, 4, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
 }
 
 int main(void) {

@@ -42,10 +42,8 @@ static void naive_binary(enn_op op, const enn_tensor_desc *a, const float *av, c
 
 static void run2(enn_op op, const enn_attrs *at, enn_tensor_desc a, const float *av, enn_tensor_desc b,
                  const float *bv, uint32_t cmask, enn_tensor_desc *yd, float **y) {
-  const enn_tensor_desc in[2] = {a, b};
-  const float *data[2] = {av, bv};
-  op_case c = {op, "bin", at, 2, in, data, cmask, 1};
-  CHECK_OK(op_run(&c, yd, y));
+  const oh_in in[2] = {oh_input(a, av, (int)(cmask & 1u)), oh_input(b, bv, (int)(cmask >> 1 & 1u))};
+  CHECK_OK(oh_run_n(op, "bin", at, in, 2, yd, y, 1, NULL));
 }
 
 static void test_hand_computed(void) {
@@ -111,12 +109,7 @@ static void random_shapes(unsigned long long *rs, enn_tensor_desc *a, enn_tensor
   static const int64_t pool[] = {1, 2, 3, 5, 7, 11, 13, 4, 6};
   const int32_t r = oh_rand(rs, 6);
   int64_t od[ENN_MAX_RANK];
-  long total = 1;
-  for (int32_t k = 0; k < r; k++) {
-    od[k] = pool[oh_rand(rs, 9)];
-    if (total * od[k] > 3000) od[k] = 1;
-    total *= (long)od[k];
-  }
+  oh_rand_dims(rs, r, pool, 9, 3000, od);
   for (int side = 0; side < 2; side++) {
     enn_tensor_desc *d = side ? b : a;
     const int32_t drop = oh_rand(rs, 3) == 0 ? oh_rand(rs, r + 1) : 0;
@@ -266,18 +259,13 @@ static void test_inplace_kernel(void) {
     const enn_binop op = (enn_binop)(it % 5); /* includes PRELU */
     enn_binary_params_init(&p, op, &a, &b, &act);
     enn_f32_binary__ref(&p, av, bv, ref);
-    if (full_a) {
-      float *io = malloc((size_t)na * 4 + 4);
-      memcpy(io, av, (size_t)na * 4);
-      enn_f32_binary__ref(&p, io, bv, io);
-      CHECK_MSG(oh_same_bits(io, ref, ny), "in place on a, iteration %d", it);
-      free(io);
-    }
-    if (full_b) {
-      float *io = malloc((size_t)nb * 4 + 4);
-      memcpy(io, bv, (size_t)nb * 4);
-      enn_f32_binary__ref(&p, av, io, io);
-      CHECK_MSG(oh_same_bits(io, ref, ny), "in place on b, iteration %d", it);
+    for (int on_b = 0; on_b < 2; on_b++) { /* y == a, then y == b */
+      if (!(on_b ? full_b : full_a)) continue;
+      const long nio = on_b ? nb : na;
+      float *io = malloc((size_t)nio * 4 + 4);
+      memcpy(io, on_b ? bv : av, (size_t)nio * 4);
+      enn_f32_binary__ref(&p, on_b ? av : io, on_b ? io : bv, io);
+      CHECK_MSG(oh_same_bits(io, ref, ny), "in place on %s, iteration %d", on_b ? "b" : "a", it);
       free(io);
     }
     free(av);
@@ -305,11 +293,8 @@ static void test_inplace_session(void) {
   in[0] = t2, in[1] = x;
   CHECK_OK(enn_graph_add_node(g, ENN_OP_SUB, "sub", in, 2, NULL, 1, &y));
   CHECK_OK(enn_graph_add_output(g, y));
-  enn_session_options o;
-  enn_session_options_init(&o);
-  o.optimize = 0;
-  enn_session *s = NULL;
-  CHECK_OK(enn_session_create(g, &o, &s));
+  enn_session *s;
+  CHECK_OK(oh_session(g, &s));
   if (s) {
     memcpy(enn_session_input_buffer(s, 0), xv, sizeof xv);
     CHECK_OK(enn_session_run(s));
@@ -337,14 +322,11 @@ static void test_empty(void) {
 }
 
 static void expect_error(enn_op op, const enn_attrs *at, enn_tensor_desc a, enn_tensor_desc b, enn_status want) {
-  const enn_tensor_desc in[2] = {a, b};
   float zero[64] = {0};
-  const float *data[2] = {zero, zero};
-  op_case c = {op, "bad_node", at, 2, in, data, 2u, 1};
+  const oh_in in[2] = {oh_input(a, zero, 0), oh_input(b, zero, 1)};
   enn_tensor_desc yd;
   float *y;
-  CHECK_STATUS(op_run(&c, &yd, &y), want);
-  CHECK_MSG(strstr(enn_last_error(), "bad_node") != NULL, "message: %s", enn_last_error());
+  OH_CHECK_FAILS(oh_run_n(op, "bad_node", at, in, 2, &yd, &y, 1, NULL), want, "bad_node");
 }
 
 static void test_errors(void) {

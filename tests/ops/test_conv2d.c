@@ -6,7 +6,7 @@
  * shapes against a naive convolution that works on an explicitly padded
  * NCHW copy with OIHW weights; every fused activation; MACs; errors.
  */
-#include "layer_harness.h"
+#include "op_harness.h"
 
 typedef struct conv_case {
   long n, ih, iw, ic, oc, groups, kh, kw, sh, sw, dh, dw;
@@ -66,7 +66,7 @@ static int naive_conv(const conv_case *c, const float *x, const float *w, const 
               for (long kx = 0; kx < c->kw; kx++)
                 acc += xp[((n * c->ic + g * icg + i) * PH + oy * c->sh + ky * c->dh) * PW + ox * c->sw + kx * c->dw] *
                        wt[((o * icg + i) * c->kh + ky) * c->kw + kx];
-          y[((n * *oh + oy) * *ow + ox) * c->oc + o] = lh_act(a->act, (float)acc, a);
+          y[((n * *oh + oy) * *ow + ox) * c->oc + o] = oh_act(a->act, (float)acc, a);
         }
     }
   free(xp);
@@ -88,17 +88,17 @@ static void fill_attrs(const conv_case *c, enn_attrs *a) {
 static void run_case(const conv_case *c, int act, unsigned long long seed) {
   enn_attrs a;
   fill_attrs(c, &a);
-  lh_set_act(&a, act);
+  oh_set_act(&a, act);
   const long icg = c->ic / c->groups;
   const long nx = c->n * c->ih * c->iw * c->ic, nw = c->oc * c->kh * c->kw * icg;
-  float *x = lh_randn(nx, seed, -1, 1), *w = lh_randn(nw, seed + 7777, -1, 1), *b = lh_randn(c->oc, seed + 99, -1, 1);
+  float *x = oh_randn(nx, seed, -1, 1), *w = oh_randn(nw, seed + 7777, -1, 1), *b = oh_randn(c->oc, seed + 99, -1, 1);
   float *want = malloc(sizeof(float) * (size_t)(c->n * (c->ih + 8) * (c->iw + 8) * c->oc));
   long oh = 0, ow = 0;
   const int ok = naive_conv(c, x, w, c->bias ? b : NULL, &a, &oh, &ow, want);
-  lh_in in[3] = {lh_tensor(4, (int64_t[]){c->n, c->ih, c->iw, c->ic}, x, 0),
-                 lh_tensor(4, (int64_t[]){c->oc, c->kh, c->kw, icg}, w, 1), lh_tensor(1, (int64_t[]){c->oc}, b, 1)};
-  lh_out o;
-  const enn_status st = lh_run(ENN_OP_CONV2D, "conv", &a, in, c->bias ? 3 : 2, &o);
+  oh_in in[3] = {oh_tensor(4, (int64_t[]){c->n, c->ih, c->iw, c->ic}, x, 0),
+                 oh_tensor(4, (int64_t[]){c->oc, c->kh, c->kw, icg}, w, 1), oh_tensor(1, (int64_t[]){c->oc}, b, 1)};
+  oh_out o;
+  const enn_status st = oh_run(ENN_OP_CONV2D, "conv", &a, in, c->bias ? 3 : 2, &o);
 #define DESCR                                                                                                     \
   "in %ldx%ldx%ldx%ld oc %ld g %ld k %ldx%ld s %ldx%ld d %ldx%ld mode %d pads %ld,%ld,%ld,%ld act %d", c->n, c->ih, \
       c->iw, c->ic, c->oc, c->groups, c->kh, c->kw, c->sh, c->sw, c->dh, c->dw, c->pad_mode, c->pads[0], c->pads[1], \
@@ -117,7 +117,7 @@ static void run_case(const conv_case *c, int act, unsigned long long seed) {
     }
   }
 #undef DESCR
-  lh_out_free(&o);
+  oh_out_free(&o);
   free(x);
   free(w);
   free(b);
@@ -166,13 +166,13 @@ static void test_activations(void) {
 
 static void run_hand(const char *name, const enn_attrs *a, int64_t *xd, const float *x, int64_t *wd, const float *w,
                      const float *b, int64_t oc, const float *want, int64_t oh, int64_t ow) {
-  lh_in in[3] = {lh_tensor(4, xd, x, 0), lh_tensor(4, wd, w, 1), lh_tensor(1, &oc, b, 1)};
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_CONV2D, name, a, in, b ? 3 : 2, &o));
+  oh_in in[3] = {oh_tensor(4, xd, x, 0), oh_tensor(4, wd, w, 1), oh_tensor(1, &oc, b, 1)};
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_CONV2D, name, a, in, b ? 3 : 2, &o));
   const int shape_ok = o.desc.rank == 4 && o.desc.dims[1] == oh && o.desc.dims[2] == ow && o.desc.dims[3] == oc;
   CHECK_MSG(shape_ok, "%s", name);
   if (o.data && shape_ok) CHECK_MSG(enn_t_allclose(o.data, want, o.numel, 1e-6, 0), "%s", name);
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 static void test_hand(void) {
@@ -215,50 +215,50 @@ static void test_hand(void) {
 static void test_errors(void) {
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_CONV2D);
-  lh_in in[3] = {lh_tensor(3, (int64_t[]){4, 4, 3}, NULL, 0), lh_tensor(4, (int64_t[]){8, 3, 3, 3}, NULL, 1),
-                 lh_tensor(1, (int64_t[]){8}, NULL, 1)};
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_rank", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[0] = lh_tensor(4, (int64_t[]){1, 4, 4, 3}, NULL, 0);
-  CHECK_OK(lh_add_only(ENN_OP_CONV2D, "cv_ok", &a, in, 3, ENN_DTYPE_F32));
-  in[1] = lh_tensor(3, (int64_t[]){8, 3, 3}, NULL, 1);
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_wrank", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[1] = lh_tensor(4, (int64_t[]){8, 3, 3, 2}, NULL, 1); /* 2 input channels vs 3 */
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_chan", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[1] = lh_tensor(4, (int64_t[]){8, 3, 3, 3}, NULL, 1);
-  in[2] = lh_tensor(1, (int64_t[]){7}, NULL, 1);
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_bias", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[2] = lh_tensor(1, (int64_t[]){8}, NULL, 1);
+  oh_in in[3] = {oh_tensor(3, (int64_t[]){4, 4, 3}, NULL, 0), oh_tensor(4, (int64_t[]){8, 3, 3, 3}, NULL, 1),
+                 oh_tensor(1, (int64_t[]){8}, NULL, 1)};
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_rank", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[0] = oh_tensor(4, (int64_t[]){1, 4, 4, 3}, NULL, 0);
+  CHECK_OK(oh_add_only(ENN_OP_CONV2D, "cv_ok", &a, in, 3, ENN_DTYPE_F32));
+  in[1] = oh_tensor(3, (int64_t[]){8, 3, 3}, NULL, 1);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_wrank", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[1] = oh_tensor(4, (int64_t[]){8, 3, 3, 2}, NULL, 1); /* 2 input channels vs 3 */
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_chan", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[1] = oh_tensor(4, (int64_t[]){8, 3, 3, 3}, NULL, 1);
+  in[2] = oh_tensor(1, (int64_t[]){7}, NULL, 1);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_bias", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[2] = oh_tensor(1, (int64_t[]){8}, NULL, 1);
   a.groups = 0;
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups0", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups0", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.groups = 2; /* 3 input channels do not split in 2 */
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups_ic", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[0] = lh_tensor(4, (int64_t[]){1, 4, 4, 6}, NULL, 0);
-  in[1] = lh_tensor(4, (int64_t[]){8, 3, 3, 2}, NULL, 1);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups_ic", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[0] = oh_tensor(4, (int64_t[]){1, 4, 4, 6}, NULL, 0);
+  in[1] = oh_tensor(4, (int64_t[]){8, 3, 3, 2}, NULL, 1);
   a.groups = 3; /* 8 outputs do not split in 3 */
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups_oc", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups_oc", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.groups = 2; /* 6/2 = 3 per group but the weight has 2 */
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups_w", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_groups_w", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.groups = 3;
-  in[1] = lh_tensor(4, (int64_t[]){9, 3, 3, 2}, NULL, 1);
-  in[2] = lh_tensor(1, (int64_t[]){9}, NULL, 1);
-  CHECK_OK(lh_add_only(ENN_OP_CONV2D, "cv_groups_ok", &a, in, 3, ENN_DTYPE_F32));
+  in[1] = oh_tensor(4, (int64_t[]){9, 3, 3, 2}, NULL, 1);
+  in[2] = oh_tensor(1, (int64_t[]){9}, NULL, 1);
+  CHECK_OK(oh_add_only(ENN_OP_CONV2D, "cv_groups_ok", &a, in, 3, ENN_DTYPE_F32));
   a.groups = 1;
-  in[0] = lh_tensor(4, (int64_t[]){1, 2, 2, 2}, NULL, 0);
-  in[1] = lh_tensor(4, (int64_t[]){4, 3, 3, 2}, NULL, 1);
-  in[2] = lh_tensor(1, (int64_t[]){4}, NULL, 1);
+  in[0] = oh_tensor(4, (int64_t[]){1, 2, 2, 2}, NULL, 0);
+  in[1] = oh_tensor(4, (int64_t[]){4, 3, 3, 2}, NULL, 1);
+  in[2] = oh_tensor(1, (int64_t[]){4}, NULL, 1);
   a.pad_mode = ENN_PAD_VALID; /* 3x3 window over a 2x2 input */
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_window", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_window", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.pad_mode = 9;
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_padmode", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_padmode", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.pad_mode = ENN_PAD_SAME_UPPER;
   a.stride[1] = 0;
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_stride", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_stride", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.stride[1] = 1;
   a.act = 99;
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_act", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_act", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.act = ENN_ACT_NONE;
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_i8", &a, in, 3, ENN_DTYPE_I8, ENN_ERR_UNSUPPORTED);
-  LH_CHECK_ERR(ENN_OP_CONV2D, "cv_arity", &a, in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_i8", &a, in, 3, ENN_DTYPE_I8, ENN_ERR_UNSUPPORTED);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_arity", &a, in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
 }
 
 int main(void) {

@@ -1,6 +1,6 @@
 /* Gemm (ONNX): hand values, every transpose combination with every C
  * broadcast shape against a naive model, alpha/beta defaults, MACs, errors. */
-#include "layer_harness.h"
+#include "op_harness.h"
 
 /* A stored [M,K] (or [K,M] when ta), B [K,N] (or [N,K] when tb), C of shape
  * (cm, cn) broadcast; y = alpha * A B + beta * C in double. */
@@ -27,34 +27,34 @@ static void test_hand(void) {
   enn_attrs_init_op(&at, ENN_OP_GEMM);
   at.alpha = 2;
   at.beta = 0.5f;
-  lh_in in[3] = {lh_tensor(2, (int64_t[]){2, 3}, a, 0), lh_tensor(2, (int64_t[]){3, 2}, b, 1),
-                 lh_tensor(1, (int64_t[]){2}, c, 1)};
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_GEMM, "gemm", &at, in, 3, &o));
+  oh_in in[3] = {oh_tensor(2, (int64_t[]){2, 3}, a, 0), oh_tensor(2, (int64_t[]){3, 2}, b, 1),
+                 oh_tensor(1, (int64_t[]){2}, c, 1)};
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_GEMM, "gemm", &at, in, 3, &o));
   /* A B = [[7,-1],[16,-1]] -> 2*AB + 0.5*C = [[19,-4],[37,-4]] */
   const float want[4] = {19, -4, 37, -4};
   CHECK(o.desc.rank == 2 && o.desc.dims[0] == 2 && o.desc.dims[1] == 2);
   if (o.data) CHECK_ALLCLOSE(o.data, want, 4, 0, 0);
   CHECK(o.macs == 12);
   CHECK(strcmp(o.kernel, "enn_f32_gemm__ref") == 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
 
   /* default attrs (alpha = beta = 1), A^T given as [3,2], no C */
   const float at_[6] = {1, 4, 2, 5, 3, 6};
   enn_attrs t;
   enn_attrs_init_op(&t, ENN_OP_GEMM);
   t.trans_a = 1;
-  lh_in in2[2] = {lh_tensor(2, (int64_t[]){3, 2}, at_, 0), in[1]};
-  CHECK_OK(lh_run(ENN_OP_GEMM, "gemm_ta", &t, in2, 2, &o));
+  oh_in in2[2] = {oh_tensor(2, (int64_t[]){3, 2}, at_, 0), in[1]};
+  CHECK_OK(oh_run(ENN_OP_GEMM, "gemm_ta", &t, in2, 2, &o));
   const float want2[4] = {7, -1, 16, -1};
   if (o.data) CHECK_ALLCLOSE(o.data, want2, 4, 0, 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
 
   /* NULL attrs uses the op defaults alpha = beta = 1 */
-  CHECK_OK(lh_run(ENN_OP_GEMM, "gemm_def", NULL, in, 3, &o));
+  CHECK_OK(oh_run(ENN_OP_GEMM, "gemm_def", NULL, in, 3, &o));
   const float want3[4] = {17, -5, 26, -5};
   if (o.data) CHECK_ALLCLOSE(o.data, want3, 4, 0, 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 static void test_random(void) {
@@ -76,8 +76,8 @@ static void test_random(void) {
           case 6: cm = m; cn = n; cd[0] = m; cd[1] = n; break;
           default: break;
           }
-          float *a = lh_randn(m * k, seed++, -1, 1), *b = lh_randn(k * n, seed++, -1, 1);
-          float *c = lh_randn(cm * cn, seed++, -1, 1), *want = malloc((size_t)(m * n) * sizeof(float));
+          float *a = oh_randn(m * k, seed++, -1, 1), *b = oh_randn(k * n, seed++, -1, 1);
+          float *c = oh_randn(cm * cn, seed++, -1, 1), *want = malloc((size_t)(m * n) * sizeof(float));
           enn_attrs at;
           enn_attrs_init_op(&at, ENN_OP_GEMM);
           at.trans_a = ta;
@@ -85,17 +85,17 @@ static void test_random(void) {
           at.alpha = 0.75f;
           at.beta = -1.5f;
           naive_gemm(a, b, c_rank[ci] < 0 ? NULL : c, cm, cn, m, n, k, ta, tb, at.alpha, at.beta, want);
-          lh_in in[3] = {lh_tensor(2, ta ? (int64_t[]){k, m} : (int64_t[]){m, k}, a, 0),
-                         lh_tensor(2, tb ? (int64_t[]){n, k} : (int64_t[]){k, n}, b, 1),
-                         lh_tensor(c_rank[ci] < 0 ? 0 : c_rank[ci], cd, c, (int)(ci & 1))};
-          lh_out o;
-          CHECK_OK(lh_run(ENN_OP_GEMM, "gemm", &at, in, c_rank[ci] < 0 ? 2 : 3, &o));
+          oh_in in[3] = {oh_tensor(2, ta ? (int64_t[]){k, m} : (int64_t[]){m, k}, a, 0),
+                         oh_tensor(2, tb ? (int64_t[]){n, k} : (int64_t[]){k, n}, b, 1),
+                         oh_tensor(c_rank[ci] < 0 ? 0 : c_rank[ci], cd, c, (int)(ci & 1))};
+          oh_out o;
+          CHECK_OK(oh_run(ENN_OP_GEMM, "gemm", &at, in, c_rank[ci] < 0 ? 2 : 3, &o));
           CHECK(o.desc.rank == 2 && o.desc.dims[0] == m && o.desc.dims[1] == n);
           CHECK(o.macs == (int64_t)(m * n * k));
           if (o.data)
             CHECK_MSG(enn_t_allclose(o.data, want, m * n, 1e-5, 1e-5), "m=%ld n=%ld k=%ld ta=%d tb=%d c=%zu", m, n, k,
                       ta, tb, ci);
-          lh_out_free(&o);
+          oh_out_free(&o);
           free(a);
           free(b);
           free(c);
@@ -106,31 +106,31 @@ static void test_random(void) {
 static void test_errors(void) {
   enn_attrs at;
   enn_attrs_init_op(&at, ENN_OP_GEMM);
-  lh_in in[3] = {lh_tensor(2, (int64_t[]){2, 3}, NULL, 0), lh_tensor(2, (int64_t[]){2, 4}, NULL, 1),
-                 lh_tensor(1, (int64_t[]){4}, NULL, 1)};
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_k", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  oh_in in[3] = {oh_tensor(2, (int64_t[]){2, 3}, NULL, 0), oh_tensor(2, (int64_t[]){2, 4}, NULL, 1),
+                 oh_tensor(1, (int64_t[]){4}, NULL, 1)};
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_k", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   at.trans_b = 1; /* B^T is [4,2]: still K 3 vs 2 */
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_kt", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_kt", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   at.trans_b = 0;
-  in[1] = lh_tensor(2, (int64_t[]){3, 4}, NULL, 1);
-  in[2] = lh_tensor(1, (int64_t[]){3}, NULL, 1); /* C [3] vs N 4 */
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_c", &at, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[2] = lh_tensor(2, (int64_t[]){3, 4}, NULL, 1); /* C [3,4] vs M 2 */
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_cm", &at, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[2] = lh_tensor(3, (int64_t[]){1, 2, 4}, NULL, 1); /* C rank 3 */
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_c3", &at, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[0] = lh_tensor(3, (int64_t[]){1, 2, 3}, NULL, 0); /* A rank 3 */
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_a3", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[0] = lh_tensor(1, (int64_t[]){3}, NULL, 0); /* A rank 1 */
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_a1", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in[0] = lh_tensor(2, (int64_t[]){2, 3}, NULL, 0);
+  in[1] = oh_tensor(2, (int64_t[]){3, 4}, NULL, 1);
+  in[2] = oh_tensor(1, (int64_t[]){3}, NULL, 1); /* C [3] vs N 4 */
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_c", &at, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[2] = oh_tensor(2, (int64_t[]){3, 4}, NULL, 1); /* C [3,4] vs M 2 */
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_cm", &at, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[2] = oh_tensor(3, (int64_t[]){1, 2, 4}, NULL, 1); /* C rank 3 */
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_c3", &at, in, 3, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[0] = oh_tensor(3, (int64_t[]){1, 2, 3}, NULL, 0); /* A rank 3 */
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_a3", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[0] = oh_tensor(1, (int64_t[]){3}, NULL, 0); /* A rank 1 */
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_a1", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in[0] = oh_tensor(2, (int64_t[]){2, 3}, NULL, 0);
   at.trans_a = 2;
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_trans", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_trans", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   at.trans_a = 0;
   at.act = ENN_ACT_RELU; /* Gemm does not fuse */
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_act", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_act", &at, in, 2, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   at.act = ENN_ACT_NONE;
-  LH_CHECK_ERR(ENN_OP_GEMM, "g_f16", &at, in, 2, ENN_DTYPE_F16, ENN_ERR_UNSUPPORTED);
+  OH_CHECK_ERR(ENN_OP_GEMM, "g_f16", &at, in, 2, ENN_DTYPE_F16, ENN_ERR_UNSUPPORTED);
 }
 
 int main(void) {

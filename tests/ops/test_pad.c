@@ -2,7 +2,7 @@
  * 0..5 with random positive, zero and negative pads in every mode against
  * a naive model built from per-axis index maps (reflection by period
  * folding), and the validation errors. */
-#include "layer_harness.h"
+#include "op_harness.h"
 
 /* Source index of output index o along an axis of length n, or -1 for the
  * constant value. Reflection folds o - pb into one period of length 2(n-1). */
@@ -25,7 +25,7 @@ static int bits_equal(const float *a, const float *b, long n) {
 static void naive_pad(int32_t rank, const int64_t *dims, const float *x, const int64_t *pb, const int64_t *pe, int mode,
                       float value, float *y, int64_t *od) {
   for (int32_t d = 0; d < rank; d++) od[d] = dims[d] + pb[d] + pe[d];
-  const long total = lh_numel(rank, od);
+  const long total = oh_dims_numel(rank, od);
   for (long f = 0; f < total; f++) {
     long rem = f, off = 0, stride = 1, outside = 0;
     for (int32_t d = rank - 1; d >= 0; d--) {
@@ -50,14 +50,14 @@ static void run_pad(const char *name, int32_t rank, const int64_t *dims, const f
   }
   a.mode = mode;
   a.value = value;
-  lh_in in = lh_tensor(rank, dims, x, 0);
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_PAD, name, &a, &in, 1, &o));
+  oh_in in = oh_tensor(rank, dims, x, 0);
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_PAD, name, &a, &in, 1, &o));
   CHECK_MSG(o.numel == n_want, "%s: %ld elements, want %ld", name, o.numel, n_want);
   for (int32_t d = 0; d < rank && o.data; d++) CHECK(o.desc.dims[d] == dims[d] + pb[d] + pe[d]);
   if (o.data && o.numel == n_want) CHECK_MSG(bits_equal(o.data, want, n_want), "%s", name);
   if (o.data) CHECK(strcmp(o.kernel, "enn_f32_pad__ref") == 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 static void test_hand(void) {
@@ -100,10 +100,10 @@ static void test_random(void) {
       for (int rep = 0; rep < 12; rep++) {
         int64_t dims[ENN_MAX_RANK], pb[ENN_MAX_RANK], pe[ENN_MAX_RANK], od[ENN_MAX_RANK];
         for (int32_t d = 0; d < rank; d++) {
-          dims[d] = rank > 3 ? lens[lh_rand(&seed, 3)] : lens[lh_rand(&seed, 5)];
+          dims[d] = rank > 3 ? lens[oh_rand(&seed, 3)] : lens[oh_rand(&seed, 5)];
           const long hi = mode == ENN_PADMODE_REFLECT ? (long)dims[d] - 1 : 3; /* reflect: pad < dim */
-          pb[d] = (int64_t)(lh_rand(&seed, (int)(hi + 3)) - 2);
-          pe[d] = (int64_t)(lh_rand(&seed, (int)(hi + 3)) - 2);
+          pb[d] = (int64_t)(oh_rand(&seed, (int)(hi + 3)) - 2);
+          pe[d] = (int64_t)(oh_rand(&seed, (int)(hi + 3)) - 2);
           if (pb[d] > hi) pb[d] = hi;
           if (pe[d] > hi) pe[d] = hi;
           while (dims[d] + pb[d] + pe[d] < 1) { /* keep the output non-empty */
@@ -111,14 +111,14 @@ static void test_random(void) {
             else pe[d]++;
           }
         }
-        const long nx = lh_numel(rank, dims);
-        float *x = lh_randn(nx, seed++, -5, 5);
+        const long nx = oh_dims_numel(rank, dims);
+        float *x = oh_randn(nx, seed++, -5, 5);
         for (int32_t d = 0; d < rank; d++) od[d] = dims[d] + pb[d] + pe[d];
-        float *want = malloc((size_t)lh_numel(rank, od) * sizeof(float));
+        float *want = malloc((size_t)oh_dims_numel(rank, od) * sizeof(float));
         naive_pad(rank, dims, x, pb, pe, mode, 0.25f, want, od);
         char name[64];
         snprintf(name, sizeof name, "pad_r%d_m%d_%d", rank, mode, rep);
-        run_pad(name, rank, dims, x, pb, pe, mode, 0.25f, want, lh_numel(rank, od));
+        run_pad(name, rank, dims, x, pb, pe, mode, 0.25f, want, oh_dims_numel(rank, od));
         free(x);
         free(want);
         runs++;
@@ -129,33 +129,33 @@ static void test_random(void) {
 static void test_errors(void) {
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_PAD);
-  lh_in in = lh_tensor(2, (int64_t[]){3, 1}, NULL, 0);
+  oh_in in = oh_tensor(2, (int64_t[]){3, 1}, NULL, 0);
   a.mode = ENN_PADMODE_REFLECT;
   a.pad_begin[0] = 3; /* == dim */
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_reflect_big", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_reflect_big", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   CHECK(strstr(enn_last_error(), "reflect") != NULL);
   a.pad_begin[0] = 2;
-  CHECK_OK(lh_add_only(ENN_OP_PAD, "pad_reflect_ok", &a, &in, 1, ENN_DTYPE_F32));
+  CHECK_OK(oh_add_only(ENN_OP_PAD, "pad_reflect_ok", &a, &in, 1, ENN_DTYPE_F32));
   a.pad_end[1] = 1; /* axis of length 1 cannot reflect */
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_reflect_one", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_reflect_one", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.pad_end[1] = 0;
   a.mode = ENN_PADMODE_CONSTANT;
   a.pad_begin[0] = -2;
   a.pad_end[0] = -2; /* crops 4 of 3 */
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_crop", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_crop", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.pad_begin[0] = (int64_t)1 << 50;
   a.pad_end[0] = 0;
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_huge", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_huge", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.pad_begin[0] = 1;
   a.mode = 3;
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_mode", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_mode", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.mode = ENN_PADMODE_EDGE;
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_i32", &a, &in, 1, ENN_DTYPE_I32, ENN_ERR_UNSUPPORTED);
-  in = lh_tensor(2, (int64_t[]){0, 2}, NULL, 0); /* edge of an empty axis */
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_edge_empty", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_i32", &a, &in, 1, ENN_DTYPE_I32, ENN_ERR_UNSUPPORTED);
+  in = oh_tensor(2, (int64_t[]){0, 2}, NULL, 0); /* edge of an empty axis */
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_edge_empty", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.mode = ENN_PADMODE_CONSTANT;
   a.act = ENN_ACT_RELU; /* Pad does not fuse */
-  LH_CHECK_ERR(ENN_OP_PAD, "pad_act", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_PAD, "pad_act", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
 }
 
 int main(void) {

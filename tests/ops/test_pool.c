@@ -6,7 +6,7 @@
  * input and classifies every cell as input / padding / beyond; geometries
  * whose windows would see no input must be rejected. Plus errors.
  */
-#include "layer_harness.h"
+#include "op_harness.h"
 
 enum { CELL_IN = 0, CELL_PAD = 1, CELL_BEYOND = 2 };
 
@@ -100,7 +100,7 @@ static int naive_pool(const pool_case *pc, const float *x, long *oh, long *ow, f
             if (n_in == 0) ok = 0;
             v = sum / (double)n_in;
           }
-          y[((n * gy.out + oy) * gx.out + ox) * pc->c + c] = lh_act(a->act, (float)v, a);
+          y[((n * gy.out + oy) * gx.out + ox) * pc->c + c] = oh_act(a->act, (float)v, a);
         }
   free(kind);
   return ok;
@@ -124,16 +124,16 @@ static void fill_attrs(const pool_case *pc, enn_attrs *a) {
 static void run_case(const pool_case *pc, int act, unsigned long long seed) {
   enn_attrs a;
   fill_attrs(pc, &a);
-  lh_set_act(&a, act);
+  oh_set_act(&a, act);
   const long nx = pc->n * pc->ih * pc->iw * pc->c;
-  float *x = lh_randn(nx, seed, -2, 2);
+  float *x = oh_randn(nx, seed, -2, 2);
   float *want = malloc(sizeof(float) * (size_t)(pc->n * (pc->ih + 8) * (pc->iw + 8) * pc->c));
   long oh = 0, ow = 0;
   const int ok = naive_pool(pc, x, &oh, &ow, want, &a);
-  lh_in in = lh_tensor(4, (int64_t[]){pc->n, pc->ih, pc->iw, pc->c}, x, 0);
-  lh_out o;
+  oh_in in = oh_tensor(4, (int64_t[]){pc->n, pc->ih, pc->iw, pc->c}, x, 0);
+  oh_out o;
   const enn_op op = pc->op ? ENN_OP_AVG_POOL : ENN_OP_MAX_POOL;
-  const enn_status st = lh_run(op, "pool", &a, &in, 1, &o);
+  const enn_status st = oh_run(op, "pool", &a, &in, 1, &o);
   if (ok != 1) {
     CHECK_MSG(st == ENN_ERR_SHAPE && strstr(enn_last_error(), "pool"),
               "op %d in %ldx%ld k %ldx%ld s %ldx%ld d %ldx%ld mode %d ceil %d: expected a shape error, got %s (%s)",
@@ -157,7 +157,7 @@ static void run_case(const pool_case *pc, int act, unsigned long long seed) {
       CHECK(strcmp(o.kernel, pc->op ? "enn_f32_avg_pool2d__ref" : "enn_f32_max_pool2d__ref") == 0);
     }
   }
-  lh_out_free(&o);
+  oh_out_free(&o);
   free(x);
   free(want);
 }
@@ -212,12 +212,12 @@ static void run_row(enn_op op, const char *name, const float *x, long w, int k, 
   a.pads[3] = pr;
   a.ceil_mode = ceil_mode;
   a.count_include_pad = incl;
-  lh_in in = lh_tensor(4, (int64_t[]){1, 1, w, 1}, x, 0);
-  lh_out o;
-  CHECK_OK(lh_run(op, name, &a, &in, 1, &o));
+  oh_in in = oh_tensor(4, (int64_t[]){1, 1, w, 1}, x, 0);
+  oh_out o;
+  CHECK_OK(oh_run(op, name, &a, &in, 1, &o));
   CHECK_MSG(o.desc.dims[2] == want_w, "%s: width %lld, want %ld", name, (long long)o.desc.dims[2], want_w);
   if (o.data && o.desc.dims[2] == want_w) CHECK_MSG(enn_t_allclose(o.data, want, want_w, 1e-6, 0), "%s", name);
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 static void test_hand(void) {
@@ -228,36 +228,36 @@ static void test_hand(void) {
   enn_attrs_init_op(&a, ENN_OP_MAX_POOL);
   a.kernel[0] = a.kernel[1] = 2;
   a.stride[0] = a.stride[1] = 2;
-  lh_in in = lh_tensor(4, (int64_t[]){1, 4, 4, 1}, x16, 0);
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_MAX_POOL, "max22", &a, &in, 1, &o));
+  oh_in in = oh_tensor(4, (int64_t[]){1, 4, 4, 1}, x16, 0);
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_MAX_POOL, "max22", &a, &in, 1, &o));
   const float w1[4] = {6, 8, 14, 16};
   if (o.data) CHECK_ALLCLOSE(o.data, w1, 4, 0, 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
 
   /* 3x3 avg, pad 1, over 3x3 of 1..9: corner (1+2+4+5)/9 or /4; center 45/9 */
   enn_attrs_init_op(&a, ENN_OP_AVG_POOL);
   a.kernel[0] = a.kernel[1] = 3;
   a.pads[0] = a.pads[1] = a.pads[2] = a.pads[3] = 1;
-  in = lh_tensor(4, (int64_t[]){1, 3, 3, 1}, x16, 0);
+  in = oh_tensor(4, (int64_t[]){1, 3, 3, 1}, x16, 0);
   a.count_include_pad = 1;
-  CHECK_OK(lh_run(ENN_OP_AVG_POOL, "avg_incl", &a, &in, 1, &o));
+  CHECK_OK(oh_run(ENN_OP_AVG_POOL, "avg_incl", &a, &in, 1, &o));
   if (o.data) {
     CHECK_NEAR(o.data[0], 12.0 / 9, 1e-6);
     CHECK_NEAR(o.data[1], 21.0 / 9, 1e-6);
     CHECK_NEAR(o.data[4], 5, 1e-6);
     CHECK_NEAR(o.data[8], 28.0 / 9, 1e-6);
   }
-  lh_out_free(&o);
+  oh_out_free(&o);
   a.count_include_pad = 0;
-  CHECK_OK(lh_run(ENN_OP_AVG_POOL, "avg_excl", &a, &in, 1, &o));
+  CHECK_OK(oh_run(ENN_OP_AVG_POOL, "avg_excl", &a, &in, 1, &o));
   if (o.data) {
     CHECK_NEAR(o.data[0], 3, 1e-6);
     CHECK_NEAR(o.data[1], 21.0 / 6, 1e-6);
     CHECK_NEAR(o.data[4], 5, 1e-6);
     CHECK_NEAR(o.data[8], 7, 1e-6);
   }
-  lh_out_free(&o);
+  oh_out_free(&o);
 
   /* One row 1..6, kernel 3, stride 2, pads 1/1: ceil_mode adds a 4th window
    * at input 5..7 where 5 is input, 6 padding, 7 beyond the padded input. */
@@ -286,13 +286,13 @@ static void test_hand(void) {
   enn_attrs_init_op(&a, ENN_OP_MAX_POOL);
   a.kernel[0] = 1;
   a.kernel[1] = 2;
-  in = lh_tensor(4, (int64_t[]){1, 1, 4, 1}, xn, 0);
-  CHECK_OK(lh_run(ENN_OP_MAX_POOL, "max_nan", &a, &in, 1, &o));
+  in = oh_tensor(4, (int64_t[]){1, 1, 4, 1}, xn, 0);
+  CHECK_OK(oh_run(ENN_OP_MAX_POOL, "max_nan", &a, &in, 1, &o));
   if (o.data) {
     CHECK(isnan(o.data[0]) && isnan(o.data[1]));
     CHECK(o.data[2] == 3);
   }
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 static void test_global(void) {
@@ -302,10 +302,10 @@ static void test_global(void) {
     for (int act = 0; act < ENN_ACT_COUNT; act++) {
       const int64_t *d = shapes[s];
       const long n = (long)d[0], hw = (long)(d[1] * d[2]), c = (long)d[3];
-      float *x = lh_randn(n * hw * c, seed++, -3, 3), want_avg[64], want_max[64];
+      float *x = oh_randn(n * hw * c, seed++, -3, 3), want_avg[64], want_max[64];
       enn_attrs a;
       enn_attrs_init_op(&a, ENN_OP_GLOBAL_AVG_POOL);
-      lh_set_act(&a, act);
+      oh_set_act(&a, act);
       for (long i = 0; i < n; i++)
         for (long ch = 0; ch < c; ch++) {
           double sum = 0, mx = -INFINITY;
@@ -314,77 +314,77 @@ static void test_global(void) {
             sum += v;
             mx = v > mx ? v : mx;
           }
-          want_avg[i * c + ch] = lh_act(act, (float)(sum / (double)hw), &a);
+          want_avg[i * c + ch] = oh_act(act, (float)(sum / (double)hw), &a);
           want_max[i * c + ch] = (float)mx;
         }
-      lh_in in = lh_tensor(4, d, x, 0);
-      lh_out o;
-      CHECK_OK(lh_run(ENN_OP_GLOBAL_AVG_POOL, "gap", &a, &in, 1, &o));
+      oh_in in = oh_tensor(4, d, x, 0);
+      oh_out o;
+      CHECK_OK(oh_run(ENN_OP_GLOBAL_AVG_POOL, "gap", &a, &in, 1, &o));
       CHECK(o.desc.rank == 4 && o.desc.dims[0] == d[0] && o.desc.dims[1] == 1 && o.desc.dims[2] == 1 &&
             o.desc.dims[3] == d[3]);
       if (o.data) CHECK_MSG(enn_t_allclose(o.data, want_avg, n * c, 1e-5, 1e-5), "shape %zu act %d", s, act);
       CHECK(strcmp(o.kernel, "enn_f32_global_avg_pool__ref") == 0);
-      lh_out_free(&o);
+      oh_out_free(&o);
       if (act == 0) {
-        CHECK_OK(lh_run(ENN_OP_GLOBAL_MAX_POOL, "gmp", NULL, &in, 1, &o));
+        CHECK_OK(oh_run(ENN_OP_GLOBAL_MAX_POOL, "gmp", NULL, &in, 1, &o));
         CHECK(o.desc.rank == 4 && o.desc.dims[1] == 1 && o.desc.dims[2] == 1 && o.desc.dims[3] == d[3]);
         if (o.data) CHECK_ALLCLOSE(o.data, want_max, n * c, 0, 0);
         CHECK(strcmp(o.kernel, "enn_f32_global_max_pool__ref") == 0);
-        lh_out_free(&o);
+        oh_out_free(&o);
       }
       free(x);
     }
   /* hand: [1,2,2,2] */
   const float x[8] = {1, -1, 2, -2, 3, -3, 6, 10};
-  lh_in in = lh_tensor(4, (int64_t[]){1, 2, 2, 2}, x, 0);
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_GLOBAL_AVG_POOL, "gap_hand", NULL, &in, 1, &o));
+  oh_in in = oh_tensor(4, (int64_t[]){1, 2, 2, 2}, x, 0);
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_GLOBAL_AVG_POOL, "gap_hand", NULL, &in, 1, &o));
   const float wa[2] = {3, 1}, wm[2] = {6, 10};
   if (o.data) CHECK_ALLCLOSE(o.data, wa, 2, 1e-6, 0);
-  lh_out_free(&o);
-  CHECK_OK(lh_run(ENN_OP_GLOBAL_MAX_POOL, "gmp_hand", NULL, &in, 1, &o));
+  oh_out_free(&o);
+  CHECK_OK(oh_run(ENN_OP_GLOBAL_MAX_POOL, "gmp_hand", NULL, &in, 1, &o));
   if (o.data) CHECK_ALLCLOSE(o.data, wm, 2, 0, 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
   /* NaN propagates through the global max */
   const float xn[4] = {1, NAN, 3, 2};
-  in = lh_tensor(4, (int64_t[]){1, 2, 2, 1}, xn, 0);
-  CHECK_OK(lh_run(ENN_OP_GLOBAL_MAX_POOL, "gmp_nan", NULL, &in, 1, &o));
+  in = oh_tensor(4, (int64_t[]){1, 2, 2, 1}, xn, 0);
+  CHECK_OK(oh_run(ENN_OP_GLOBAL_MAX_POOL, "gmp_nan", NULL, &in, 1, &o));
   if (o.data) CHECK(isnan(o.data[0]));
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 static void test_errors(void) {
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_MAX_POOL);
   a.kernel[0] = a.kernel[1] = 2;
-  lh_in in = lh_tensor(3, (int64_t[]){4, 4, 3}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_rank", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in = lh_tensor(4, (int64_t[]){1, 4, 4, 3}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_i8", &a, &in, 1, ENN_DTYPE_I8, ENN_ERR_UNSUPPORTED);
+  oh_in in = oh_tensor(3, (int64_t[]){4, 4, 3}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_rank", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in = oh_tensor(4, (int64_t[]){1, 4, 4, 3}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_i8", &a, &in, 1, ENN_DTYPE_I8, ENN_ERR_UNSUPPORTED);
   a.kernel[1] = 0;
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_k0", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_k0", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.kernel[1] = 2;
   a.stride[0] = 0;
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_s0", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_s0", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.stride[0] = 1;
   a.dilation[1] = -1;
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_d", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_d", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.dilation[1] = 1;
   a.ceil_mode = 2;
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_ceil", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_ceil", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.ceil_mode = 0;
   a.pads[2] = -1;
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_negpad", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_negpad", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.pads[2] = 0;
   a.pad_mode = 17;
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_mode", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_mode", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.pad_mode = ENN_PAD_VALID;
   a.kernel[0] = 5; /* larger than the 4-row input */
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_big", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_big", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.kernel[0] = 1;
   a.pad_mode = ENN_PAD_EXPLICIT;
   a.pads[0] = 1; /* 1-row window over a 1-row top pad sees only padding */
-  LH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_allpad", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_MAX_POOL, "mp_allpad", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   CHECK(strstr(enn_last_error(), "padding") != NULL);
   /* ... which is fine for an average that counts padding (result 0) */
   enn_attrs_init_op(&a, ENN_OP_AVG_POOL);
@@ -393,32 +393,32 @@ static void test_errors(void) {
   a.pads[0] = 1;
   a.count_include_pad = 1;
   const float one[2] = {5, 7};
-  lh_in in1 = lh_tensor(4, (int64_t[]){1, 1, 2, 1}, one, 0);
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_AVG_POOL, "ap_pad_row", &a, &in1, 1, &o));
+  oh_in in1 = oh_tensor(4, (int64_t[]){1, 1, 2, 1}, one, 0);
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_AVG_POOL, "ap_pad_row", &a, &in1, 1, &o));
   const float want[4] = {0, 0, 5, 7};
   CHECK(o.desc.dims[1] == 2);
   if (o.data) CHECK_ALLCLOSE(o.data, want, 4, 0, 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
   a.count_include_pad = 0;
-  LH_CHECK_ERR(ENN_OP_AVG_POOL, "ap_excl_allpad", &a, &in1, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_AVG_POOL, "ap_excl_allpad", &a, &in1, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.count_include_pad = 2;
-  LH_CHECK_ERR(ENN_OP_AVG_POOL, "ap_cip", &a, &in1, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_AVG_POOL, "ap_cip", &a, &in1, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.count_include_pad = 0;
   a.pads[0] = 0;
   a.act = 42;
-  LH_CHECK_ERR(ENN_OP_AVG_POOL, "ap_act", &a, &in1, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_AVG_POOL, "ap_act", &a, &in1, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   /* global pools */
-  in = lh_tensor(2, (int64_t[]){2, 3}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_GLOBAL_AVG_POOL, "gap_rank", NULL, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  LH_CHECK_ERR(ENN_OP_GLOBAL_MAX_POOL, "gmp_rank", NULL, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in = lh_tensor(4, (int64_t[]){1, 0, 3, 2}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_GLOBAL_AVG_POOL, "gap_empty", NULL, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in = lh_tensor(4, (int64_t[]){1, 2, 3, 2}, NULL, 0);
+  in = oh_tensor(2, (int64_t[]){2, 3}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_GLOBAL_AVG_POOL, "gap_rank", NULL, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_GLOBAL_MAX_POOL, "gmp_rank", NULL, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in = oh_tensor(4, (int64_t[]){1, 0, 3, 2}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_GLOBAL_AVG_POOL, "gap_empty", NULL, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in = oh_tensor(4, (int64_t[]){1, 2, 3, 2}, NULL, 0);
   enn_attrs_init_op(&a, ENN_OP_GLOBAL_MAX_POOL);
   a.act = ENN_ACT_RELU; /* GlobalMaxPool does not fuse */
-  LH_CHECK_ERR(ENN_OP_GLOBAL_MAX_POOL, "gmp_act", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
-  LH_CHECK_ERR(ENN_OP_GLOBAL_AVG_POOL, "gap_f16", NULL, &in, 1, ENN_DTYPE_F16, ENN_ERR_UNSUPPORTED);
+  OH_CHECK_ERR(ENN_OP_GLOBAL_MAX_POOL, "gmp_act", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_GLOBAL_AVG_POOL, "gap_f16", NULL, &in, 1, ENN_DTYPE_F16, ENN_ERR_UNSUPPORTED);
 }
 
 int main(void) {

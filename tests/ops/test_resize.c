@@ -5,7 +5,7 @@
  * nearest modes against a naive model (different rounding formulas, the
  * coordinate clamped before interpolation, double precision), and errors.
  */
-#include "layer_harness.h"
+#include "op_harness.h"
 
 /* Output length, coordinate scale and "resized length" of one axis. */
 static void axis_spec(long in, long size, float scale, long *out, double *sc, double *len) {
@@ -98,15 +98,15 @@ static void run_onnx_case(const onnx_case *k, const float *x) {
   a.size[1] = k->size[1];
   a.scale[0] = k->scale[0];
   a.scale[1] = k->scale[1];
-  lh_in in = lh_tensor(4, (int64_t[]){1, k->ih, k->iw, 1}, x, 0);
-  lh_out o;
-  CHECK_OK(lh_run(ENN_OP_RESIZE, k->name, &a, &in, 1, &o));
+  oh_in in = oh_tensor(4, (int64_t[]){1, k->ih, k->iw, 1}, x, 0);
+  oh_out o;
+  CHECK_OK(oh_run(ENN_OP_RESIZE, k->name, &a, &in, 1, &o));
   const int shape_ok = o.desc.rank == 4 && o.desc.dims[1] == k->oh && o.desc.dims[2] == k->ow;
   CHECK_MSG(shape_ok, "%s: output %lldx%lld, want %dx%d", k->name, (long long)o.desc.dims[1],
             (long long)o.desc.dims[2], k->oh, k->ow);
   if (o.data && shape_ok) CHECK_MSG(enn_t_allclose(o.data, k->want, k->oh * k->ow, 1e-5, 1e-5), "%s", k->name);
   if (o.data) CHECK(strcmp(o.kernel, "enn_f32_resize__ref") == 0);
-  lh_out_free(&o);
+  oh_out_free(&o);
 }
 
 /* want[y][x] = 1 + rows[y] * iw + cols[x] for an input holding 1..ih*iw */
@@ -176,11 +176,11 @@ static void test_nearest_ties(void) {
     a.nearest_mode = m;
     a.scale[0] = 1;
     a.scale[1] = 2;
-    lh_in in = lh_tensor(4, (int64_t[]){1, 1, 4, 1}, x, 0);
-    lh_out o;
-    CHECK_OK(lh_run(ENN_OP_RESIZE, "ties", &a, &in, 1, &o));
+    oh_in in = oh_tensor(4, (int64_t[]){1, 1, 4, 1}, x, 0);
+    oh_out o;
+    CHECK_OK(oh_run(ENN_OP_RESIZE, "ties", &a, &in, 1, &o));
     if (o.data) CHECK_MSG(enn_t_allclose(o.data, want[m], 8, 0, 0), "nearest mode %d", m);
-    lh_out_free(&o);
+    oh_out_free(&o);
   }
 }
 
@@ -213,11 +213,11 @@ static void test_random(void) {
             double t1, t2;
             axis_spec((long)d[1], (long)a.size[0], a.scale[0], &oh, &t1, &t2);
             axis_spec((long)d[2], (long)a.size[1], a.scale[1], &ow, &t1, &t2);
-            const long nx = lh_numel(4, d);
-            float *x = lh_randn(nx, seed++, -4, 4);
-            lh_in in = lh_tensor(4, d, x, 0);
-            lh_out o;
-            enn_status st = lh_run(ENN_OP_RESIZE, "rs", &a, &in, 1, &o);
+            const long nx = oh_dims_numel(4, d);
+            float *x = oh_randn(nx, seed++, -4, 4);
+            oh_in in = oh_tensor(4, d, x, 0);
+            oh_out o;
+            enn_status st = oh_run(ENN_OP_RESIZE, "rs", &a, &in, 1, &o);
             if (oh < 1 || ow < 1) {
               CHECK_MSG(st == ENN_ERR_SHAPE, "shape %zu out %zu: expected an empty-output error, got %s", s, oi,
                         enn_status_name(st));
@@ -234,7 +234,7 @@ static void test_random(void) {
               free(want);
               runs++;
             }
-            lh_out_free(&o);
+            oh_out_free(&o);
             free(x);
           }
   CHECK(runs > 300);
@@ -244,33 +244,33 @@ static void test_errors(void) {
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_RESIZE);
   a.scale[0] = a.scale[1] = 2;
-  lh_in in = lh_tensor(3, (int64_t[]){4, 4, 3}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_rank", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  in = lh_tensor(4, (int64_t[]){1, 4, 4, 3}, NULL, 0);
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_u8", &a, &in, 1, ENN_DTYPE_U8, ENN_ERR_UNSUPPORTED);
+  oh_in in = oh_tensor(3, (int64_t[]){4, 4, 3}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_rank", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  in = oh_tensor(4, (int64_t[]){1, 4, 4, 3}, NULL, 0);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_u8", &a, &in, 1, ENN_DTYPE_U8, ENN_ERR_UNSUPPORTED);
   a.mode = 2;
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_mode", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_mode", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.mode = ENN_RESIZE_BILINEAR;
   a.coord_mode = 4;
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_coord", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_coord", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.coord_mode = ENN_COORD_ASYMMETRIC;
   a.nearest_mode = -1;
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_nearest", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_nearest", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.nearest_mode = 0;
   a.scale[1] = 0;
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_scale0", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_scale0", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.scale[1] = INFINITY;
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_scale_inf", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_scale_inf", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.scale[1] = 0.2f; /* floor(4 * 0.2) = 0 */
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_empty", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_empty", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.scale[1] = 1;
   a.size[0] = -3;
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_size", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_size", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.size[0] = (int64_t)1 << 40;
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_size_big", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_size_big", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_SHAPE);
   a.size[0] = 0;
   a.act = ENN_ACT_RELU; /* Resize does not fuse */
-  LH_CHECK_ERR(ENN_OP_RESIZE, "rs_act", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
+  OH_CHECK_ERR(ENN_OP_RESIZE, "rs_act", &a, &in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
 }
 
 int main(void) {

@@ -6,6 +6,8 @@
  *    definitions win over libc's) and must not be called during runs.
  * (2) is skipped under AddressSanitizer, which owns malloc itself.
  */
+#include <time.h>
+
 #include "test.h"
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -69,7 +71,7 @@ static void count_free(void *ctx, void *p) {
   enn_default_allocator()->free(NULL, p);
 }
 
-static void run_model(const char *spec, int profile) {
+static void run_model(const char *spec, int profile, int threads) {
   counter c = {0, 0};
   enn_allocator a = {count_alloc, count_free, &c};
   enn_graph *g;
@@ -79,6 +81,7 @@ static void run_model(const char *spec, int profile) {
   enn_session_options_init(&o);
   o.alloc = &a;
   o.profile = profile;
+  o.threads = threads;
   enn_session *s;
   CHECK_OK(enn_session_create(g, &o, &s));
   if (!s) return;
@@ -90,7 +93,13 @@ static void run_model(const char *spec, int profile) {
   long before = c.allocs + c.frees;
   libc_calls = 0;
   counting = 1;
-  for (int i = 0; i < 3; i++) enn_session_run(s);
+  for (int i = 0; i < 3; i++) {
+    enn_session_run(s);
+    if (threads > 1) { /* idle past the pool's spin window: workers block, then wake */
+      struct timespec ts = {0, 2000000};
+      nanosleep(&ts, NULL);
+    }
+  }
   counting = 0;
   CHECK_MSG(c.allocs + c.frees == before, "%s: %ld allocator calls during run", spec, c.allocs + c.frees - before);
   CHECK_MSG(libc_calls == 0, "%s: %ld libc malloc-family calls during run", spec, libc_calls);
@@ -112,16 +121,26 @@ static void test_interposition_counts(void) {
 }
 
 static void test_zoo_runs_allocate_nothing(void) {
-  run_model("zoo:resnet8", 0);
-  run_model("zoo:mobilenet_v3_small,res=64,classes=10", 1);
-  run_model("zoo:shufflenet_v2_x0_5,res=64,classes=10", 0);
-  run_model("zoo:squeezenet1_1,res=64,classes=10", 0);
-  run_model("zoo:ds_cnn", 1);
+  run_model("zoo:resnet8", 0, 1);
+  run_model("zoo:mobilenet_v3_small,res=64,classes=10", 1, 1);
+  run_model("zoo:shufflenet_v2_x0_5,res=64,classes=10", 0, 1);
+  run_model("zoo:squeezenet1_1,res=64,classes=10", 0, 1);
+  run_model("zoo:ds_cnn", 1, 1);
+}
+
+/* With a thread pool: workers wake, run kernel chunks and go back to
+ * sleep (spin window exceeded between runs included) without allocating.
+ * Worker threads are created at session create, outside the window. */
+static void test_threaded_runs_allocate_nothing(void) {
+  run_model("zoo:resnet8", 0, 2);
+  run_model("zoo:mobilenet_v3_small,res=64,classes=10", 1, 2);
+  run_model("zoo:ds_cnn", 0, 3);
 }
 
 int main(void) {
   fprintf(stderr, "libc malloc interposition: %s\n", ENN_INTERPOSE ? "on" : "off (sanitizer build)");
   ENN_RUN(test_interposition_counts);
   ENN_RUN(test_zoo_runs_allocate_nothing);
+  ENN_RUN(test_threaded_runs_allocate_nothing);
   return enn_test_finish();
 }

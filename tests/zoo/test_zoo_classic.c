@@ -15,6 +15,7 @@
 
 #include "test.h"
 #include "zoo/zoo.h"
+#include "zoo_check.h"
 
 /* ------------------------------------------------------------- helpers */
 static enn_graph *build(const char *spec) {
@@ -544,10 +545,7 @@ static void test_channel_shuffle(void) {
     CHECK_OK(enn_zb_finish(&zb, y));
     enn_session *s = NULL;
     for (int opt = 0; opt <= 1; opt++) {
-      enn_session_options so;
-      enn_session_options_init(&so);
-      so.optimize = opt;
-      CHECK_OK(enn_session_create(gr, &so, &s));
+      CHECK_OK(zoo_session(gr, opt, &s));
       if (!s) break;
       const int64_t total = n * h * w * c, hw = h * w;
       float *in = enn_session_input_buffer(s, 0);
@@ -586,11 +584,8 @@ static void run_model(const char *spec, int64_t batch, int64_t classes, int soft
   float *out0 = NULL;
   const int64_t n_out = batch * classes;
   for (int opt = 0; opt <= 1; opt++) {
-    enn_session_options so;
-    enn_session_options_init(&so);
-    so.optimize = opt;
-    enn_session *s = NULL;
-    enn_status st = enn_session_create(g, &so, &s);
+    enn_session *s;
+    enn_status st = zoo_session(g, opt, &s);
     CHECK_MSG(st == ENN_OK, "%s optimize=%d: %s", spec, opt, enn_last_error());
     if (st) break;
     enn_tensor_desc in_d, out_d;
@@ -600,9 +595,7 @@ static void run_model(const char *spec, int64_t batch, int64_t classes, int soft
     enn_t_fill(enn_session_input_buffer(s, 0), (long)enn_tensor_desc_numel(&in_d), 42, -1.0f, 1.0f);
     CHECK_OK(enn_session_run(s));
     const float *o = enn_session_output_buffer(s, 0);
-    int finite = 1;
-    for (int64_t i = 0; i < n_out; i++) finite &= isfinite(o[i]) != 0;
-    CHECK_MSG(finite, "%s optimize=%d: non-finite output", spec, opt);
+    CHECK_MSG(zoo_all_finite(o, (long)n_out), "%s optimize=%d: non-finite output", spec, opt);
     if (softmax)
       for (int64_t b = 0; b < batch; b++) {
         double sum = 0;
@@ -614,8 +607,7 @@ static void run_model(const char *spec, int64_t batch, int64_t classes, int soft
       if (out0) memcpy(out0, o, (size_t)n_out * sizeof *out0);
     } else if (out0) {
       /* max |logit| sets the scale for the comparison */
-      double scale = 0;
-      for (int64_t i = 0; i < n_out; i++) scale = fmax(scale, fabs((double)out0[i]));
+      const double scale = zoo_max_abs(out0, (long)n_out);
       CHECK_MSG(enn_t_allclose(o, out0, (long)n_out, 1e-4 * (scale + 1e-3), 1e-3), "%s: optimize 1 vs 0", spec);
     }
     enn_session_destroy(s);

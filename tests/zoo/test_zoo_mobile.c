@@ -25,6 +25,7 @@
 #include <stdbool.h>
 
 #include "test.h"
+#include "zoo_check.h"
 
 typedef struct {
   const char *name;
@@ -287,20 +288,11 @@ static void test_se_wiring(void) {
 }
 
 /* ---------------------------------------------------------------- runs */
-static bool all_finite(const float *x, long n) {
-  for (long i = 0; i < n; i++)
-    if (!isfinite(x[i])) return false;
-  return true;
-}
-
 /* Runs g with the given optimisation level on input `in`; copies the output
  * (n_out floats) to out. Returns false when the session failed. */
 static bool run_graph(const enn_graph *g, int32_t optimize, const float *in, long n_in, float *out, long n_out) {
-  enn_session_options so;
-  enn_session_options_init(&so);
-  so.optimize = optimize;
-  enn_session *s = NULL;
-  CHECK_OK(enn_session_create(g, &so, &s));
+  enn_session *s;
+  CHECK_OK(zoo_session(g, optimize, &s));
   if (!s) return false;
   enn_tensor_desc d;
   CHECK_OK(enn_session_output_desc(s, 0, &d, NULL));
@@ -313,13 +305,6 @@ static bool run_graph(const enn_graph *g, int32_t optimize, const float *in, lon
   memcpy(out, enn_session_output_buffer(s, 0), (size_t)n_out * sizeof(float));
   enn_session_destroy(s);
   return st == ENN_OK;
-}
-
-static double max_abs(const float *x, long n) {
-  double m = 0;
-  for (long i = 0; i < n; i++)
-    if (fabs((double)x[i]) > m) m = fabs((double)x[i]);
-  return m;
 }
 
 /* Builds, runs with optimize 0 and 1, checks shape/finiteness/agreement. */
@@ -338,8 +323,8 @@ static void run_case(const char *name, float width, int32_t res, int32_t classes
     bool ok0 = run_graph(g, 0, in, n_in, o0, classes);
     bool ok1 = run_graph(g, 1, in, n_in, o1, classes);
     if (ok0 && ok1) {
-      CHECK_MSG(all_finite(o0, classes) && all_finite(o1, classes), "%s: non-finite logits", name);
-      double m = max_abs(o0, classes);
+      CHECK_MSG(zoo_all_finite(o0, classes) && zoo_all_finite(o1, classes), "%s: non-finite logits", name);
+      double m = zoo_max_abs(o0, classes);
       CHECK_MSG(m > 0, "%s: all-zero logits", name);
       /* Folding BN and fusing activations reassociates float math only. */
       CHECK_MSG(enn_t_allclose(o1, o0, classes, 1e-4 * m + 1e-6, 1e-3), "%s w%g r%d: optimize 1 differs from 0", name,
@@ -381,7 +366,7 @@ static void test_batch_rows_independent(void) {
     enn_t_fill(in, 2 * img, 99, -1.0f, 1.0f);
     if (run_graph(g2, 1, in, 2 * img, ob, 12) && run_graph(g1, 1, in, img, oa, 6) &&
         run_graph(g1, 1, in + img, img, oc, 6)) {
-      double m = max_abs(ob, 12);
+      double m = zoo_max_abs(ob, 12);
       CHECK_ALLCLOSE(ob, oa, 6, 1e-5 * m, 1e-4);
       CHECK_ALLCLOSE(ob + 6, oc, 6, 1e-5 * m, 1e-4);
       bool differ = false;
@@ -407,8 +392,8 @@ static void test_run_224(void) {
       enn_graph *g = build(names[i], 1.0f, 224, 1000, 1);
       if (!g) continue;
       if (run_graph(g, 1, in, n_in, out, 1000)) {
-        CHECK_MSG(all_finite(out, 1000), "%s: non-finite logits at 224", names[i]);
-        CHECK_MSG(max_abs(out, 1000) > 0, "%s: zero logits at 224", names[i]);
+        CHECK_MSG(zoo_all_finite(out, 1000), "%s: non-finite logits at 224", names[i]);
+        CHECK_MSG(zoo_max_abs(out, 1000) > 0, "%s: zero logits at 224", names[i]);
       }
       enn_graph_destroy(g);
     }

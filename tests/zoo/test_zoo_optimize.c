@@ -8,6 +8,7 @@
  *    outputs.
  */
 #include "test.h"
+#include "zoo_check.h"
 
 typedef struct {
   const char *spec;
@@ -29,11 +30,8 @@ static const zcase cases[] = {
 };
 
 static float *run_once(const enn_graph *g, int optimize, long *n_out, enn_session_stats *stats) {
-  enn_session_options o;
-  enn_session_options_init(&o);
-  o.optimize = optimize;
-  enn_session *s = NULL;
-  enn_status st = enn_session_create(g, &o, &s);
+  enn_session *s;
+  enn_status st = zoo_session(g, optimize, &s);
   CHECK_OK(st);
   if (st) return NULL;
   enn_tensor_desc d;

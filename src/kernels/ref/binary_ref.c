@@ -2,11 +2,13 @@
  * Reference broadcasting binary kernel; see binary_ref.h for the spec.
  *
  * The output is walked row by row (a row = the innermost merged axis); an
- * odometer over the outer axes advances the operands' offsets by their
- * (possibly zero) strides. Each row is computed, then the activation is
- * applied to it in place.
+ * odometer over the outer axes (nd_iter.h) advances the operands' offsets
+ * by their (possibly zero) strides. Each row is computed, then the
+ * activation is applied to it in place.
  */
 #include "kernels/ref/binary_ref.h"
+
+#include "kernels/ref/nd_iter.h"
 
 void enn_binary_params_init(enn_binary_params *p, enn_binop op, const enn_tensor_desc *a, const enn_tensor_desc *b,
                             const enn_act_params *act) {
@@ -85,14 +87,6 @@ void enn_f32_binary__ref(const enn_binary_params *p, const float *a, const float
       break;
     }
     enn_act_f32_array(yr, n, &p->act);
-    /* Advance the odometer over the outer axes. */
-    for (int32_t k = last - 1; k >= 0; k--) {
-      oa += p->sa[k];
-      ob += p->sb[k];
-      if (++idx[k] < p->dims[k]) break;
-      oa -= p->sa[k] * p->dims[k];
-      ob -= p->sb[k] * p->dims[k];
-      idx[k] = 0;
-    }
+    enn_nd_step2(last, p->dims, p->sa, p->sb, idx, &oa, &ob); /* next row */
   }
 }

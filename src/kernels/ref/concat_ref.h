@@ -24,6 +24,11 @@ typedef struct enn_concat_params {
   int64_t block[ENN_MAX_SPLITS]; /* elements per outer index of piece t */
 } enn_concat_params;
 
+/* whole: the concatenated tensor (concat output / split input); pieces[0..n):
+ * the concat inputs / split outputs; axis: validated, non-negative. */
+void enn_concat_params_init(enn_concat_params *p, const enn_tensor_desc *whole, int32_t axis,
+                            const enn_tensor_desc *const *pieces, int32_t n);
+
 void enn_f32_concat__ref(const enn_concat_params *p, const float *const *x, float *y);
 void enn_f32_split__ref(const enn_concat_params *p, const float *x, float *const *y);
 

@@ -27,4 +27,13 @@ typedef struct enn_conv2d_params {
 /* b may be NULL. */
 void enn_f32_conv2d__ref(const enn_conv2d_params *p, const float *x, const float *w, const float *b, float *y);
 
+/* The same computation restricted to one block of the output: flattened
+ * output rows r = n * oh + oy in [r0, r1) and output channels [o0, o1).
+ * Nothing outside the block is written. Each element is computed exactly as
+ * by enn_f32_conv2d__ref (which is part(0, n*oh, 0, oc)), so any split of
+ * the output into blocks, run in any order or on any threads, gives
+ * bit-identical results. */
+void enn_f32_conv2d_part__ref(const enn_conv2d_params *p, const float *x, const float *w, const float *b, float *y,
+                              int64_t r0, int64_t r1, int32_t o0, int32_t o1);
+
 #endif

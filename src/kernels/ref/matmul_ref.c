@@ -1,9 +1,11 @@
 /*
  * Reference MatMul and Gemm: the plain triple loop; see matmul_ref.h.
  * MatMul walks the output's batch index with an odometer over batch_dims
- * and advances each operand by its own (possibly zero) stride.
+ * (nd_iter.h) and advances each operand by its own (possibly zero) stride.
  */
 #include "kernels/ref/matmul_ref.h"
+
+#include "kernels/ref/nd_iter.h"
 
 void enn_f32_matmul__ref(const enn_matmul_params *p, const float *a, const float *bm, float *y) {
   int64_t idx[ENN_MAX_RANK] = {0};
@@ -21,10 +23,7 @@ void enn_f32_matmul__ref(const enn_matmul_params *p, const float *a, const float
         for (int64_t k = 0; k < p->k; k++) acc += am[i * p->k + k] * bb[k * p->n + j];
         ym[i * p->n + j] = acc;
       }
-    for (int32_t d = p->batch_rank - 1; d >= 0; d--) {
-      if (++idx[d] < p->batch_dims[d]) break;
-      idx[d] = 0;
-    }
+    enn_nd_next(p->batch_rank, p->batch_dims, idx);
   }
 }
 

@@ -1,17 +1,16 @@
 /*
  * Reference Pad: walk every output element with an odometer over the
- * output dims, map each coordinate back to the input (pad_ref.h), copy.
+ * output dims (nd_iter.h), map each coordinate back to the input
+ * (pad_ref.h), copy.
  */
 #include "kernels/ref/pad_ref.h"
 
+#include "kernels/ref/nd_iter.h"
+
 void enn_f32_pad__ref(const enn_pad_params *p, const float *x, float *y) {
   int64_t in_stride[ENN_MAX_RANK], total = 1;
-  int64_t s = 1;
-  for (int32_t d = p->rank - 1; d >= 0; d--) {
-    in_stride[d] = s;
-    s *= p->in_dims[d];
-    total *= p->out_dims[d];
-  }
+  enn_nd_dense_strides(p->rank, p->in_dims, in_stride);
+  for (int32_t d = 0; d < p->rank; d++) total *= p->out_dims[d];
   int64_t o[ENN_MAX_RANK] = {0};
   for (int64_t i = 0; i < total; i++) {
     int64_t off = 0;
@@ -27,9 +26,6 @@ void enn_f32_pad__ref(const enn_pad_params *p, const float *x, float *y) {
       off += src * in_stride[d];
     }
     y[i] = outside ? p->value : x[off];
-    for (int32_t d = p->rank - 1; d >= 0; d--) {
-      if (++o[d] < p->out_dims[d]) break;
-      o[d] = 0;
-    }
+    enn_nd_next(p->rank, p->out_dims, o);
   }
 }

@@ -1,0 +1,230 @@
+#!/usr/bin/env bash
+# Peer benchmark: edgenn against the inference engines installable here, on
+# the same models, in one run. Batch 1, 1 and 2 threads, median of >= 50
+# timed runs after warm-up for every engine.
+#
+#   bench/peers.sh [--build DIR] [--iters N] [--warmup N] [--threads 1,2]
+#                  [--models k1,k2,...] [--out DIR] [--no-install]
+#
+# Engines (a peer that cannot be installed or run is reported as n/a with
+# the reason; the run goes on):
+#   edgenn       `edgenn bench zoo:... --json` (this tree, BUILD/edgenn)
+#   XNNPACK      Debian libxnnpack-dev, through bench/xnnpack/xnn_bench.c,
+#                which translates edgenn's own optimised graph node by node
+#                and checks its output against edgenn's
+#   PyTorch      Debian python3-torch / python3-torchvision, frozen and
+#                optimize_for_inference (bench/peers/py_peers.py)
+#   ONNX Runtime PyPI onnxruntime in bench/.venv (made here from
+#                /usr/bin/python3 --system-site-packages), on ONNX exports of
+#                the PyTorch models
+#   TFLite       PyPI ai-edge-litert (else tflite-runtime) in bench/.venv, on
+#                the float .tflite files in shared/data (ResNet-8 only)
+# Models (keys): mobilenet_v2, mobilenet_v2_0.35_96, mobilenet_v3_large,
+# efficientnet_lite0, resnet8, resnet18.
+# Also measured: the fp32 FMA peak (bench/peak) and edgenn's thread-pool
+# dispatch overhead (bench/pool). Output: a markdown table on stdout, raw
+# results and OUT/peers.json (default OUT = BUILD/bench-peers).
+# Missing Debian packages are installed with apt-get (sudo when not root)
+# unless --no-install. Nothing here is needed to build or test edgenn.
+set -uo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="$root/build"
+iters="${BENCH_ITERS:-50}"
+warmup="${BENCH_WARMUP:-5}"
+threads="1,2"
+models="mobilenet_v2,mobilenet_v2_0.35_96,mobilenet_v3_large,efficientnet_lite0,resnet8,resnet18"
+out=""
+install=1
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --build) build="$(cd "$2" 2>/dev/null && pwd || echo "$2")"; shift 2 ;;
+    --iters) iters="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
+    --threads) threads="$2"; shift 2 ;;
+    --models) models="$2"; shift 2 ;;
+    --out) out="$2"; shift 2 ;;
+    --no-install) install=0; shift ;;
+    -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
+    *) echo "peers.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+[[ "$iters" =~ ^[0-9]+$ && "$iters" -ge 1 ]] || { echo "peers.sh: --iters must be a positive integer" >&2; exit 2; }
+[[ "$warmup" =~ ^[0-9]+$ ]] || { echo "peers.sh: --warmup must be a non-negative integer" >&2; exit 2; }
+out="${out:-$build/bench-peers}"
+data="${EDGENN_DATA:-$root/../shared/data}"
+venv="$root/bench/.venv"
+py=/usr/bin/python3
+[ -x "$py" ] || py="$(command -v python3 || true)"
+IFS=',' read -r -a model_list <<< "$models"
+IFS=',' read -r -a thread_list <<< "$threads"
+log() { printf '%s\n' "$*" >&2; }
+
+# zoo spec of each model key (kept in step with bench/peers/models.py)
+spec_of() {
+  case "$1" in
+    mobilenet_v2) echo "zoo:mobilenet_v2" ;;
+    mobilenet_v2_0.35_96) echo "zoo:mobilenet_v2,width=0.35,res=96" ;;
+    mobilenet_v3_large) echo "zoo:mobilenet_v3_large" ;;
+    efficientnet_lite0) echo "zoo:efficientnet_lite0" ;;
+    resnet8) echo "zoo:resnet8" ;;
+    resnet18) echo "zoo:resnet18" ;;
+    *) return 1 ;;
+  esac
+}
+for m in "${model_list[@]}"; do spec_of "$m" >/dev/null || { echo "peers.sh: unknown model '$m'" >&2; exit 2; }; done
+
+rm -rf "$out"
+mkdir -p "$out/edgenn" "$out/xnnpack" "$out/tools"
+na() { # engine model reason -> a JSON line in na.jsonl
+  local why="${3//\"/\'}"
+  printf '{"engine": "%s", "model": "%s", "na": "%s"}\n' "$1" "$2" "${why//$'\n'/ }" >> "$out/na.jsonl"
+}
+na_all() { for m in "${model_list[@]}"; do na "$1" "$m" "$2"; done; }
+
+# ------------------------------------------------------------ dependencies
+have_pkg() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
+if [ "$install" = 1 ] && command -v apt-get >/dev/null; then
+  want=(libxnnpack-dev libpthreadpool-dev python3-torch python3-torchvision python3-venv)
+  missing=()
+  for p in "${want[@]}"; do have_pkg "$p" || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    SUDO=""
+    [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null && SUDO="sudo"
+    log "peers: installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    $SUDO apt-get update -q >&2 || true
+    for p in "${missing[@]}"; do # one by one: a package this release lacks must not block the others
+      $SUDO apt-get install -y -q --no-install-recommends "$p" >&2 || log "peers: could not install $p"
+    done
+  fi
+fi
+if [ ! -x "$venv/bin/python" ] && [ -n "$py" ]; then
+  log "peers: creating $venv"
+  "$py" -m venv --system-site-packages "$venv" >&2 || log "peers: could not create the venv"
+fi
+if [ -x "$venv/bin/python" ] && [ "$install" = 1 ]; then
+  "$venv/bin/python" -c 'import onnxruntime' 2>/dev/null || "$venv/bin/pip" install -q onnxruntime >&2 ||
+    log "peers: pip could not install onnxruntime"
+  "$venv/bin/python" -c 'import ai_edge_litert' 2>/dev/null || "$venv/bin/python" -c 'import tflite_runtime' 2>/dev/null ||
+    "$venv/bin/pip" install -q ai-edge-litert >&2 || "$venv/bin/pip" install -q tflite-runtime >&2 ||
+    log "peers: pip could not install ai-edge-litert or tflite-runtime"
+fi
+
+# ------------------------------------------------------------ build tools
+if [ ! -f "$build/CMakeCache.txt" ]; then
+  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2 || { echo "peers.sh: cmake failed" >&2; exit 1; }
+fi
+cmake --build "$build" --target edgenn edgenn_static -j "$(nproc 2>/dev/null || echo 2)" >&2 ||
+  { echo "peers.sh: building edgenn failed" >&2; exit 1; }
+cli="$build/edgenn"
+lib="$build/libedgenn.a"
+cc="${CC:-cc}"
+cflags=(-O2 -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/src")
+tools="$out/tools"
+arch="$(uname -m)"
+peak_ok=1
+case "$arch" in
+  x86_64)
+    "$cc" "${cflags[@]}" -mavx2 -mfma -c "$root/bench/peak/peak_avx2.c" -o "$tools/peak_avx2.o" &&
+      "$cc" "${cflags[@]}" -mavx512f -mfma -c "$root/bench/peak/peak_avx512.c" -o "$tools/peak_avx512.o" &&
+      "$cc" "${cflags[@]}" "$root/bench/peak/peak.c" "$tools/peak_avx2.o" "$tools/peak_avx512.o" "$lib" \
+        -lpthread -lm -o "$tools/peak" || peak_ok=0 ;;
+  aarch64)
+    "$cc" "${cflags[@]}" -c "$root/bench/peak/peak_neon.c" -o "$tools/peak_neon.o" &&
+      "$cc" "${cflags[@]}" "$root/bench/peak/peak.c" "$tools/peak_neon.o" "$lib" -lpthread -lm -o "$tools/peak" ||
+      peak_ok=0 ;;
+  *) peak_ok=0 ;;
+esac
+"$cc" "${cflags[@]}" "$root/bench/pool/pool_bench.c" "$lib" -lpthread -lm -o "$tools/pool_bench" ||
+  log "peers: pool_bench did not build"
+xnn_ok=0
+if [ -f /usr/include/xnnpack.h ] && [ -f /usr/include/pthreadpool.h ]; then
+  if "$cc" "${cflags[@]}" "$root/bench/xnnpack/xnn_bench.c" "$lib" -lXNNPACK -lpthreadpool -lpthread -lm \
+    -o "$tools/xnn_bench" 2> "$tools/xnn_build.log"; then
+    xnn_ok=1
+  else
+    na_all xnnpack "driver did not build: $(head -c 200 "$tools/xnn_build.log")"
+  fi
+else
+  na_all xnnpack "libxnnpack-dev / libpthreadpool-dev not installed"
+fi
+
+# ------------------------------------------------------------------- runs
+load_before="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+max_t=1
+for t in "${thread_list[@]}"; do [ "$t" -gt "$max_t" ] && max_t="$t"; done
+if [ "$peak_ok" = 1 ]; then
+  log "peers: fp32 peak"
+  "$tools/peak" --threads "$threads" --json > "$out/peak.json" || log "peers: peak failed"
+fi
+if [ -x "$tools/pool_bench" ] && [ "$max_t" -ge 2 ]; then
+  pts=""
+  for t in "${thread_list[@]}"; do [ "$t" -ge 2 ] && pts="${pts:+$pts,}$t"; done
+  "$tools/pool_bench" --threads "$pts" --json > "$out/pool.json" || log "peers: pool_bench failed"
+fi
+for m in "${model_list[@]}"; do
+  spec="$(spec_of "$m")"
+  "$cli" info "$spec" --json > "$out/edgenn/$m.info.json" 2>/dev/null || true
+  for t in "${thread_list[@]}"; do
+    log "peers: edgenn $m, $t thread(s)"
+    if ! "$cli" bench "$spec" --threads "$t" --warmup "$warmup" --iters "$iters" --max-time 0 --json \
+      > "$out/edgenn/$m.t$t.json" 2> "$out/edgenn/$m.t$t.err"; then
+      na edgenn "$m" "$(head -c 200 "$out/edgenn/$m.t$t.err")"
+    fi
+  done
+  if [ "$xnn_ok" = 1 ]; then
+    for t in "${thread_list[@]}"; do
+      log "peers: XNNPACK $m, $t thread(s)"
+      check=()
+      [ "$t" = "${thread_list[0]}" ] && check=(--check)
+      if ! "$tools/xnn_bench" "$spec" --threads "$t" --warmup "$warmup" --iters "$iters" "${check[@]}" --json \
+        > "$out/xnnpack/$m.t$t.json" 2> "$out/xnnpack/$m.t$t.err"; then
+        rm -f "$out/xnnpack/$m.t$t.json"
+        na xnnpack "$m" "$(head -c 200 "$out/xnnpack/$m.t$t.err")"
+      fi
+    done
+  fi
+done
+margs=(--models "$models" --threads "$threads" --iters "$iters" --warmup "$warmup")
+if [ -n "$py" ] && "$py" -c 'import torch, torchvision' 2>/dev/null; then
+  log "peers: PyTorch (and ONNX export)"
+  "$py" "$root/bench/peers/py_peers.py" torch "${margs[@]}" --onnx-dir "$out/onnx" > "$out/pytorch.jsonl" ||
+    log "peers: the PyTorch driver failed"
+else
+  na_all pytorch "python3-torch / python3-torchvision not importable"
+fi
+if [ -x "$venv/bin/python" ] && "$venv/bin/python" -c 'import onnxruntime' 2>/dev/null; then
+  log "peers: ONNX Runtime"
+  "$venv/bin/python" "$root/bench/peers/py_peers.py" ort "${margs[@]}" --onnx-dir "$out/onnx" \
+    > "$out/onnxruntime.jsonl" || log "peers: the ONNX Runtime driver failed"
+else
+  na_all onnxruntime "onnxruntime not installable in $venv"
+fi
+if [ -x "$venv/bin/python" ] && { "$venv/bin/python" -c 'import ai_edge_litert' 2>/dev/null ||
+  "$venv/bin/python" -c 'import tflite_runtime' 2>/dev/null; }; then
+  log "peers: TFLite"
+  tfl="resnet8=$data/mlperf-tiny/image_classification/pretrainedResnet.tflite"
+  "$venv/bin/python" "$root/bench/peers/py_peers.py" tflite "${margs[@]}" --tflite-map "$tfl" \
+    > "$out/tflite.jsonl" 2> "$out/tflite.err" || log "peers: the TFLite driver failed"
+else
+  na_all tflite "neither ai-edge-litert nor tflite-runtime is installable in $venv"
+fi
+load_after="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null)"
+
+# ----------------------------------------------------------------- report
+isa="$(tr -d '\n' < "$out/edgenn/${model_list[0]}.t${thread_list[0]}.json" 2>/dev/null |
+  sed -n 's/.*"isa": *"\([a-z0-9]*\)".*/\1/p')"
+commit="$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo unknown)"
+json_list() { local s="" x; for x in "$@"; do s="${s:+$s, }\"$x\""; done; echo "[$s]"; }
+cat > "$out/meta.json" <<EOF
+{"date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "commit": "$commit", "iters": $iters, "warmup": $warmup,
+ "threads": [${threads}], "models": $(json_list "${model_list[@]}"), "isa": "${isa:-?}",
+ "load_before": "$load_before", "load_after": "$load_after", "nproc": $(nproc 2>/dev/null || echo 0)}
+EOF
+if [ -z "$py" ]; then
+  echo "peers.sh: python3 is needed for the report; raw results are in $out" >&2
+  exit 1
+fi
+"$py" "$root/bench/peers/report.py" --dir "$out" --json "$out/peers.json"
+log "peers: results in $out (peers.json)"
