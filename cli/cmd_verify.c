@@ -41,9 +41,9 @@ const char cmd_verify_help[] =
     "An element passes when |actual - expected| <= atol + rtol * |expected|\n"
     "(NaN matches NaN); shapes and element types must match exactly.\n\n"
     "options:\n"
-    "  --rtol R   relative tolerance (default 1e-3, the ONNX backend tests')\n"
-    "  --atol A   absolute tolerance (default 1e-5; the ONNX backend tests use\n"
-    "             1e-7, which float summation order alone can exceed)\n"
+    "  --rtol R   relative tolerance (default 1e-3)\n"
+    "  --atol A   absolute tolerance (default 1e-7); both defaults are the ONNX\n"
+    "             backend test runner's (numpy.testing.assert_allclose)\n"
     "  --json     one JSON document: passed, failed, unsupported, total, rtol,\n"
     "             atol and cases (a list of {name, path, status, max_abs_err,\n"
     "             message})\n"
@@ -150,6 +150,33 @@ static void files_free(case_files *f) {
 
 static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
 
+/* The model of case directory dir: dir/model.onnx, or the one .onnx file
+ * beside test_data_set_0/ (the ONNX model zoo layout). NULL if neither. */
+static char *case_model(const char *dir) {
+  char p[4096];
+  snprintf(p, sizeof p, "%s/model.onnx", dir);
+  if (is_file(p)) return strdup(p);
+  snprintf(p, sizeof p, "%s/test_data_set_0", dir);
+  if (!is_dir(p)) return NULL;
+  DIR *d = opendir(dir);
+  if (!d) return NULL;
+  char *found = NULL;
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    if (!ends_with(e->d_name, ".onnx")) continue;
+    snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+    if (!is_file(p) || n++) continue;
+    found = strdup(p);
+  }
+  closedir(d);
+  if (n != 1) {
+    free(found);
+    return NULL;
+  }
+  return found;
+}
+
 /* Collects the test_data_set_* folders of case directory dir, sorted. */
 static int collect_sets(const char *dir, case_files *f, case_result *r) {
   DIR *d = opendir(dir);
@@ -199,7 +226,7 @@ static enn_status load_bound(const char *model, const char *dir, enn_graph **g) 
     snprintf(p, sizeof p, "%s/input_%d.pb", dir, n);
     if (!is_file(p)) break;
     if (enn_tensor_pb_read(p, NULL, &d[n], &data[n], &names[n]) != ENN_OK) {
-      st = ENN_ERR_UNSUPPORTED; /* e.g. a sequence: nothing to bind */
+      st = ENN_ERR_NOT_FOUND; /* e.g. a sequence or strings: nothing to bind */
       break;
     }
     b[n].name = names[n];
@@ -225,9 +252,9 @@ static void run_case(const case_files *f, const verify_opts *o, case_result *r) 
     enn_clear_error();
     st = load_bound(f->model, f->set_dir[0], &g);
     if (st == ENN_OK) bound = enn_graph_get_meta(g, "onnx.bound_inputs");
-    if (st == ENN_OK && !bound) {
+    if ((st == ENN_OK && !bound) || st == ENN_ERR_NOT_FOUND) {
       /* binding changed nothing: the first reason stands */
-      enn_graph_destroy(g);
+      if (st == ENN_OK) enn_graph_destroy(g);
       r->status = CASE_UNSUPPORTED;
       set_msg(r, "%s", first);
       return;
@@ -372,7 +399,9 @@ static const char *base_name(const char *p, char *buf, size_t cap) {
   return buf;
 }
 
-/* Expands argument `arg` into one or more cases. */
+/* Expands argument `arg` into one or more cases: a case directory or
+ * .onnx file is one case; another directory is searched (up to 3 levels)
+ * and each sub-folder that holds no case at all counts as a (failed) case. */
 static int expand_arg(const char *arg, case_list *l, int depth) {
   char name[1024], p[4096];
   if (is_file(arg) && ends_with(arg, ".onnx")) {
@@ -380,23 +409,19 @@ static int expand_arg(const char *arg, case_list *l, int depth) {
     name[strlen(name) - 5] = '\0';
     return push_case(l, name, arg) ? 0 : -1;
   }
-  snprintf(p, sizeof p, "%s/model.onnx", arg);
-  if (!is_dir(arg) || is_file(p) || depth > 0) {
-    /* a case (or something that should have been one: it will fail) */
+  char *cm = is_dir(arg) ? case_model(arg) : NULL;
+  const bool is_case = cm != NULL;
+  free(cm);
+  DIR *d = !is_case && is_dir(arg) && depth < 3 ? opendir(arg) : NULL;
+  if (!d) /* a case (or something that should have been one: it will fail) */
     return push_case(l, base_name(arg, name, sizeof name), arg) ? 0 : -1;
-  }
-  DIR *d = opendir(arg);
-  if (!d) return push_case(l, base_name(arg, name, sizeof name), arg) ? 0 : -1;
   char **kids = NULL;
   int nk = 0, ck = 0;
   struct dirent *e;
   while ((e = readdir(d))) {
-    if (e->d_name[0] == '.') continue;
+    if (e->d_name[0] == '.' || strncmp(e->d_name, "test_data_set", 13) == 0) continue;
     snprintf(p, sizeof p, "%s/%s", arg, e->d_name);
-    char mp[4200];
-    snprintf(mp, sizeof mp, "%s/model.onnx", p);
-    const bool light = is_file(p) && ends_with(p, ".onnx");
-    if (!light && !(is_dir(p) && is_file(mp))) continue;
+    if (!(is_file(p) && ends_with(p, ".onnx")) && !is_dir(p)) continue;
     if (nk == ck) {
       ck = ck ? ck * 2 : 64;
       char **nv = realloc(kids, (size_t)ck * sizeof *nv);
@@ -438,13 +463,12 @@ static void prepare_files(const case_result *r, case_files *f, case_result *out)
     set_msg(out, "'%s' is not a directory or .onnx file", r->path);
     return;
   }
-  snprintf(p, sizeof p, "%s/model.onnx", r->path);
-  if (!is_file(p)) {
+  f->model = case_model(r->path);
+  if (!f->model) {
     out->status = CASE_FAIL;
-    set_msg(out, "no model.onnx in '%s'", r->path);
+    set_msg(out, "no model.onnx (or single .onnx beside test_data_set_0/) in '%s'", r->path);
     return;
   }
-  f->model = strdup(p);
   if (collect_sets(r->path, f, out)) out->status = CASE_FAIL;
 }
 
@@ -466,7 +490,7 @@ int cmd_verify(int argc, char **argv) {
   int n_pos;
   bool help;
   int rc = cli_parse(argc, argv, "verify", opts, (int)(sizeof opts / sizeof opts[0]), pos, argc, &n_pos, &help);
-  verify_opts o = {1e-3, 1e-5};
+  verify_opts o = {1e-3, 1e-7}; /* the ONNX backend test runner's defaults */
   case_list l = {0};
   if (rc) goto done;
   if (help) {

@@ -166,8 +166,13 @@ static enn_status load_enn(const char *path, enn_graph **out) { return enn_model
 
 static enn_status load_onnx(const char *path, enn_graph **out) { return enn_onnx_load(path, NULL, out); }
 
+static enn_status load_tflite(const char *path, enn_graph **out) { return enn_tflite_load(path, NULL, out); }
+
 static const model_format model_formats[] = {
     {".enn", "ENNF", 0, 4, "edgenn model", load_enn},
+    /* FlatBuffer file identifier after the root offset; before ONNX, whose
+     * one-byte magic is less specific */
+    {".tflite", "TFL3", 4, 4, "TFLite model", load_tflite},
     /* ModelProto starts with field 1 (ir_version, a varint): tag byte 0x08 */
     {".onnx", "\x08", 0, 1, "ONNX model", load_onnx},
 };

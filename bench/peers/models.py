@@ -10,15 +10,7 @@ parameter count next to edgenn's as a check).
 import torch
 from torch import nn
 
-# key -> (edgenn zoo spec, input resolution)
-MODELS = {
-    "mobilenet_v2": ("zoo:mobilenet_v2", 224),
-    "mobilenet_v2_0.35_96": ("zoo:mobilenet_v2,width=0.35,res=96", 96),
-    "mobilenet_v3_large": ("zoo:mobilenet_v3_large", 224),
-    "efficientnet_lite0": ("zoo:efficientnet_lite0", 224),
-    "resnet8": ("zoo:resnet8", 32),
-    "resnet18": ("zoo:resnet18", 224),
-}
+from model_table import MODELS  # noqa: F401 (key -> (zoo spec, resolution))
 
 
 def _conv_bn_relu6(cin, cout, k, s, groups=1):

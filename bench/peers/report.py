@@ -19,7 +19,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from models import MODELS  # noqa: E402
+from model_table import MODELS  # noqa: E402
 
 PEERS = [("xnnpack", "XNNPACK"), ("pytorch", "PyTorch"), ("onnxruntime", "ONNX RT"), ("tflite", "TFLite")]
 
@@ -73,7 +73,13 @@ def main():
                 put(rec)
     info = {k: load(os.path.join(d, "edgenn", k + ".info.json")) or {} for k in keys}
 
+    # the peak is measured before and after the runs: the higher value is
+    # the one less disturbed by other load on the machine
     peak_g = {int(t): g for t, g in (peak.get("peak_gflops") or {}).items()}
+    peak_end = load(os.path.join(d, "peak_end.json")) or {}
+    for t, g in (peak_end.get("peak_gflops") or {}).items():
+        peak_g[int(t)] = max(g, peak_g.get(int(t), 0))
+    peak["peak_gflops_used"] = {str(t): g for t, g in sorted(peak_g.items())}
     rows = []
     for key in keys:
         macs = info[key].get("macs")
@@ -131,6 +137,13 @@ def main():
     out.append("Batch 1, median of %s runs after %s warm-up runs; load average %s before, %s after."
                % (meta.get("iters", "?"), meta.get("warmup", "?"), meta.get("load_before", "?"),
                   meta.get("load_after", "?")))
+    try:
+        busy = max(float(meta.get("load_before", "0").split()[0]), float(meta.get("load_after", "0").split()[0]))
+    except (ValueError, IndexError):
+        busy = 0.0
+    if busy > 0.5 * max(1, meta.get("nproc", 1)):
+        out.append("**The machine was busy during this run (load average %.1f on %d CPUs): latencies are inflated, "
+                   "2-thread figures most, and ratios carry that noise.**" % (busy, meta.get("nproc", 1)))
     out.append("")
     hdr = ["model", "thr", "edgenn ms"] + ["%s ms" % n for _, n in PEERS] + [
         "edgenn / fastest peer", "edgenn % peak", "fastest peer % peak"]
@@ -170,9 +183,14 @@ def main():
         out.append("XNNPACK runs edgenn's own graph (translated node by node); its output matched edgenn's on the "
                    "same input to a relative error of at most %.1g." % max(c for _, c in checks))
     if pool:
-        out.append("edgenn thread-pool dispatch: %s." % ", ".join(
-            "%d threads %.0f ns back-to-back, %.1f us after idle" % (p["threads"], p["hot_ns"], p["cold_ns"] / 1e3)
-            for p in pool.get("pools", [])))
+        parts = []
+        for p in pool.get("pools", []):
+            r = next((x for x in p.get("runs", []) if x.get("work_ns") == 20000), None)
+            if r:
+                parts.append("%d threads: %.1f us back-to-back, %.1f us after 1 ms idle (20 us chunks; bench/pool)"
+                             % (p["threads"], r["hot_overhead_ns"] / 1e3, r["cold_overhead_ns"] / 1e3))
+        if parts:
+            out.append("edgenn thread-pool dispatch overhead: %s." % "; ".join(parts))
     text = "\n".join(out)
     print(text)
     doc = {"meta": meta, "peak": peak, "pool": pool, "param_check": param_check, "rows": rows, "na": na,

@@ -1,16 +1,19 @@
 /*
  * Dispatch overhead of edgenn's thread pool (src/base/threadpool.c).
  *
- *   hot:  back-to-back enn_threadpool_parallel_for calls with a trivial task
- *         (workers are spinning): time per call, median of 200 batches of
- *         1000 calls;
- *   cold: one call after an idle gap longer than the spin window (workers
- *         are blocked on the condition variable): time of that call, median
- *         of 200 gaps;
- *   inline: the same call on a NULL pool (no threads), for reference.
+ * Each of the T chunks of a job busy-waits W ns (W = 0, 2 us, 20 us). With
+ * perfect parallelism a job takes W; the overhead is the median wall time
+ * of enn_threadpool_parallel_for minus W. Also reported: the share of
+ * worker chunks that workers ran (the caller takes over chunks no worker
+ * has started, so with W = 0 it does nearly all of them itself).
+ *   hot:  back-to-back jobs (workers spinning), median of 2000 jobs;
+ *   cold: one job after 1 ms idle (past the spin window: workers blocked on
+ *         the condition variable), median of 200 jobs.
  *
  *   pool_bench [--threads 2,4] [--json]
  */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,17 +21,27 @@
 
 #include "base/threadpool.h"
 
-static volatile int32_t sink;
-
-static void touch(void *ctx, int32_t begin, int32_t end, int32_t thread) {
-  (void)ctx;
-  sink = begin + end + thread;
-}
-
 static double now_ns(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return 1e9 * (double)ts.tv_sec + (double)ts.tv_nsec;
+}
+
+typedef struct job {
+  double work_ns;
+  atomic_int by_worker; /* chunks with index > 0 run off the caller */
+  pthread_t caller;
+} job;
+
+static void busy(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  (void)begin;
+  (void)end;
+  job *j = ctx;
+  if (thread > 0 && !pthread_equal(pthread_self(), j->caller)) atomic_fetch_add(&j->by_worker, 1);
+  if (j->work_ns <= 0) return;
+  const double t0 = now_ns();
+  while (now_ns() - t0 < j->work_ns) {
+  }
 }
 
 static int cmp(const void *a, const void *b) {
@@ -36,32 +49,29 @@ static int cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-static double median(double *v, int n) {
-  qsort(v, (size_t)n, sizeof *v, cmp);
-  return v[n / 2];
-}
-
-static double hot_ns(enn_threadpool *p, int32_t tasks) {
-  static double v[200];
-  for (int i = 0; i < 50; i++) enn_threadpool_parallel_for(p, tasks, touch, NULL);
-  for (int b = 0; b < 200; b++) {
-    double t0 = now_ns();
-    for (int i = 0; i < 1000; i++) enn_threadpool_parallel_for(p, tasks, touch, NULL);
-    v[b] = (now_ns() - t0) / 1000.0;
+/* Median wall ns per job; *worker_share = worker chunks run by workers. */
+static double measure(enn_threadpool *p, int T, double work_ns, int jobs, long gap_ns, double *worker_share) {
+  double *v = malloc(sizeof(double) * (size_t)jobs);
+  job j;
+  j.work_ns = work_ns;
+  j.caller = pthread_self();
+  atomic_init(&j.by_worker, 0);
+  for (int i = 0; i < 20; i++) enn_threadpool_parallel_for(p, T, busy, &j);
+  atomic_store(&j.by_worker, 0);
+  for (int i = 0; i < jobs; i++) {
+    if (gap_ns) {
+      struct timespec gap = {0, gap_ns};
+      nanosleep(&gap, NULL);
+    }
+    const double t0 = now_ns();
+    enn_threadpool_parallel_for(p, T, busy, &j);
+    v[i] = now_ns() - t0;
   }
-  return median(v, 200);
-}
-
-static double cold_ns(enn_threadpool *p, int32_t tasks) {
-  static double v[200];
-  for (int b = 0; b < 200; b++) {
-    struct timespec gap = {0, 1000000}; /* 1 ms: well past the 0.1 ms spin window */
-    nanosleep(&gap, NULL);
-    double t0 = now_ns();
-    enn_threadpool_parallel_for(p, tasks, touch, NULL);
-    v[b] = now_ns() - t0;
-  }
-  return median(v, 200);
+  *worker_share = T > 1 ? (double)atomic_load(&j.by_worker) / ((double)jobs * (T - 1)) : 0;
+  qsort(v, (size_t)jobs, sizeof *v, cmp);
+  const double m = v[jobs / 2];
+  free(v);
+  return m;
 }
 
 int main(int argc, char **argv) {
@@ -84,18 +94,30 @@ int main(int argc, char **argv) {
       return 2;
     }
   }
-  const double inline_ns = hot_ns(NULL, 2);
-  if (json) printf("{\"inline_ns\": %.1f, \"pools\": [", inline_ns);
-  else printf("thread pool dispatch (trivial task, medians)\n  inline (no pool): %8.1f ns per call\n", inline_ns);
+  static const double works[3] = {0, 2000, 20000};
+  if (json) printf("{\"pools\": [");
+  else printf("thread pool dispatch: overhead = median wall time per job - per-chunk work W\n");
   for (int k = 0; k < nt; k++) {
     enn_threadpool *p = NULL;
     if (enn_threadpool_create(threads[k], NULL, &p) != ENN_OK) {
       fprintf(stderr, "pool_bench: %s\n", enn_last_error());
       return 1;
     }
-    const double hot = hot_ns(p, threads[k]), cold = cold_ns(p, threads[k]);
-    if (json) printf("%s{\"threads\": %d, \"hot_ns\": %.1f, \"cold_ns\": %.1f}", k ? ", " : "", threads[k], hot, cold);
-    else printf("  %d threads: hot %8.1f ns per call, after idle (workers asleep) %8.1f ns\n", threads[k], hot, cold);
+    if (json) printf("%s{\"threads\": %d, \"runs\": [", k ? ", " : "", threads[k]);
+    for (int w = 0; w < 3; w++) {
+      double hs, cs;
+      const double hot = measure(p, threads[k], works[w], 2000, 0, &hs) - works[w];
+      const double cold = measure(p, threads[k], works[w], 200, 1000000, &cs) - works[w];
+      if (json)
+        printf("%s{\"work_ns\": %.0f, \"hot_overhead_ns\": %.1f, \"hot_worker_share\": %.3f, "
+               "\"cold_overhead_ns\": %.1f, \"cold_worker_share\": %.3f}",
+               w ? ", " : "", works[w], hot, hs, cold, cs);
+      else
+        printf("  %d threads, W %5.0f ns: hot %8.0f ns (workers ran %3.0f%% of their chunks), "
+               "after 1 ms idle %8.0f ns (%3.0f%%)\n",
+               threads[k], works[w], hot, 100 * hs, cold, 100 * cs);
+    }
+    if (json) printf("]}");
     enn_threadpool_destroy(p);
   }
   if (json) printf("]}\n");

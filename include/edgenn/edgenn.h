@@ -182,7 +182,8 @@ typedef struct enn_attrs {
   int32_t axis;        /* concat/split/softmax/flatten axis (default 1 for flatten, -1 softmax) */
   int32_t keepdims;    /* reduce ops, default 1 */
   int32_t trans_a, trans_b; /* gemm */
-  int32_t mode;        /* pad: enn_padop_mode; resize: enn_resize_mode */
+  int32_t mode;        /* pad: enn_padop_mode; resize: enn_resize_mode; quantize: rounding
+                          (0 half away from zero, 1 half to even) */
   int32_t coord_mode;  /* resize: enn_coord_mode */
   int32_t nearest_mode;/* resize: enn_nearest_mode */
   float value;         /* pad constant */

@@ -1,21 +1,30 @@
 /*
  * Thread pool: static chunking, spin-then-block workers (see threadpool.h).
  *
- * Protocol. The caller publishes a job (fn, ctx, n), sets `pending` to the
- * number of workers and bumps the generation counter `gen` (release). A
- * worker that sees a new generation (acquire) runs its chunk and decrements
- * `pending`; the caller runs chunk 0 and waits for `pending` to reach 0.
- * Because the caller waits for every worker before the next bump, a worker
- * sees each generation exactly once.
+ * Protocol. For generation g the caller publishes the job (fn, ctx, n),
+ * marks every empty chunk as already claimed for g, sets `pending` to the
+ * number of non-empty worker chunks and stores gen = g (release). Chunk t
+ * (t >= 1) is run by whoever first moves claim[t] to g with a CAS: worker t
+ * when it wakes, or the caller, which after its own chunk 0 tries every
+ * other chunk in turn, so a worker that is asleep or descheduled (another
+ * process on its CPU) costs at most that chunk run serially, never a
+ * scheduler time slice of waiting. Chunk t runs with thread index t
+ * whoever runs it, so per-thread scratch is never shared and results do not
+ * depend on who ran what. Each run chunk decrements `pending`; the caller
+ * returns at 0. Claims only move forward, so a successful claim for g
+ * proves job g is still in progress (it cannot finish without that chunk):
+ * a late worker reads the job fields only after claiming, and one that
+ * loses the claim just waits for the next generation (it may skip
+ * generations entirely).
  *
  * Waiting on either side spins (with a CPU pause hint) for up to spin_ns,
  * then blocks under `mu`:
  *   - a worker sleeps on `wake` while gen is unchanged, counted in
- *     `sleepers`; the caller, after bumping gen, takes `mu` and broadcasts
+ *     `sleepers`; the caller, after storing gen, takes `mu` and broadcasts
  *     if anyone sleeps. A worker checks gen under `mu` before waiting, so a
- *     bump cannot fall between its check and its wait.
+ *     store cannot fall between its check and its wait.
  *   - the caller sleeps on `done` while pending != 0, flagged by
- *     `caller_waits`; the worker that brings pending to 0 takes `mu` and
+ *     `caller_waits`; the thread that brings pending to 0 takes `mu` and
  *     signals if the flag is set.
  * When the pool has more threads than online CPUs spinning only steals time
  * from the thread being waited for, so spin_ns is 0 then.
@@ -38,6 +47,7 @@
 #define ENN_POOL_SPIN_NS 100000 /* 100 us */
 
 typedef struct worker {
+  _Alignas(64) atomic_uint claim; /* last generation whose chunk `index` was claimed */
   enn_threadpool *pool;
   int32_t index;
   bool started;
@@ -83,6 +93,25 @@ static void run_chunk(enn_threadpool *p, int32_t t) {
   if (b < e) p->fn(p->ctx, b, e, t);
 }
 
+/* Claims chunk w->index of generation g; true if this thread got it.
+ * Claims only move forward: a worker still holding an old generation (it
+ * was descheduled while the caller finished that job and later ones) sees
+ * a newer claim and backs off. Wrap-around safe (serial-number compare). */
+static bool claim(worker *w, unsigned g) {
+  unsigned c = atomic_load_explicit(&w->claim, memory_order_relaxed);
+  return (int32_t)(g - c) > 0 &&
+         atomic_compare_exchange_strong_explicit(&w->claim, &c, g, memory_order_acq_rel, memory_order_relaxed);
+}
+
+/* After running a claimed worker chunk. */
+static void chunk_done(enn_threadpool *p) {
+  if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
+    pthread_mutex_lock(&p->mu);
+    if (p->caller_waits) pthread_cond_signal(&p->done);
+    pthread_mutex_unlock(&p->mu);
+  }
+}
+
 static void *worker_main(void *arg) {
   worker *w = arg;
   enn_threadpool *p = w->pool;
@@ -100,19 +129,16 @@ static void *worker_main(void *arg) {
     }
     seen = g;
     if (atomic_load_explicit(&p->stop, memory_order_acquire)) break;
+    if (!claim(w, g)) continue; /* empty, or the caller took it */
     run_chunk(p, w->index);
-    if (atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel) == 1) {
-      pthread_mutex_lock(&p->mu);
-      if (p->caller_waits) pthread_cond_signal(&p->done);
-      pthread_mutex_unlock(&p->mu);
-    }
+    chunk_done(p);
   }
   return NULL;
 }
 
-/* Bumps the generation and wakes sleeping workers. */
-static void publish(enn_threadpool *p) {
-  atomic_fetch_add_explicit(&p->gen, 1u, memory_order_acq_rel);
+/* Stores generation g and wakes sleeping workers. */
+static void publish(enn_threadpool *p, unsigned g) {
+  atomic_store_explicit(&p->gen, g, memory_order_release);
   pthread_mutex_lock(&p->mu);
   if (p->sleepers) pthread_cond_broadcast(&p->wake);
   pthread_mutex_unlock(&p->mu);
@@ -122,7 +148,7 @@ void enn_threadpool_destroy(enn_threadpool *p) {
   if (!p) return;
   if (p->workers) {
     atomic_store_explicit(&p->stop, 1, memory_order_release);
-    publish(p);
+    publish(p, atomic_load_explicit(&p->gen, memory_order_relaxed) + 1u);
     for (int32_t i = 0; i < p->threads - 1; i++)
       if (p->workers[i].started) pthread_join(p->workers[i].tid, NULL);
   }
@@ -175,6 +201,7 @@ enn_status enn_threadpool_create(int32_t threads, const enn_allocator *alloc, en
     worker *w = &p->workers[i];
     w->pool = p;
     w->index = i + 1;
+    atomic_init(&w->claim, 0u);
     int rc = pthread_create(&w->tid, NULL, worker_main, w);
     if (rc) {
       enn_threadpool_destroy(p);
@@ -201,9 +228,23 @@ void enn_threadpool_parallel_for(enn_threadpool *p, int32_t n, enn_range_fn fn, 
   p->fn = fn;
   p->ctx = ctx;
   p->n = n;
-  atomic_store_explicit(&p->pending, p->threads - 1, memory_order_relaxed);
-  publish(p);
+  const unsigned g = atomic_load_explicit(&p->gen, memory_order_relaxed) + 1u; /* only the caller writes gen */
+  int32_t active = 0;
+  for (int32_t t = 1; t < p->threads; t++) {
+    int32_t b, e;
+    enn_threadpool_chunk(n, p->threads, t, &b, &e);
+    if (b < e) active++;
+    else atomic_store_explicit(&p->workers[t - 1].claim, g, memory_order_relaxed); /* nothing to claim */
+  }
+  atomic_store_explicit(&p->pending, active, memory_order_relaxed);
+  publish(p, g);
   run_chunk(p, 0);
+  /* take over chunks no worker has started */
+  for (int32_t t = 1; t < p->threads; t++) {
+    if (!claim(&p->workers[t - 1], g)) continue;
+    run_chunk(p, t);
+    atomic_fetch_sub_explicit(&p->pending, 1, memory_order_acq_rel);
+  }
   if (atomic_load_explicit(&p->pending, memory_order_acquire) == 0) return;
   if (p->spin_ns > 0) {
     const int64_t t0 = enn_now_ns();

@@ -69,7 +69,9 @@ typedef struct enn_op_vtable {
   enn_status (*infer)(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                       enn_tensor_desc *out);
   /* At session create: choose the kernel (set e->kernel), request scratch
-   * (e->scratch_bytes), build per-op state with enn_prepare_alloc. Optional. */
+   * (e->scratch_bytes), build per-op state with enn_prepare_alloc. e->in[i]
+   * is a constant input's bytes (e.g. weights to pack), NULL for a tensor
+   * computed at run time; outputs are not yet placed. Optional. */
   enn_status (*prepare)(enn_exec *e, enn_prepare_ctx *ctx);
   /* Executes. Must not allocate or fail. NULL only for ENN_OPF_VIEW ops. */
   void (*run)(const enn_exec *e);

@@ -6,11 +6,14 @@
  * already has the output's size, hence its shape.
  */
 #include "kernels/ref/binary_ref.h"
+#include "ops/fast_path.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 static enn_status binary_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                                enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_binary_infer(n, in, in_data, out); /* binary_q8.c */
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1)) || (st = enn_expect_f32(n, in, 1, -1))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -32,17 +35,29 @@ static enn_binop binop_of(enn_op op) {
   }
 }
 
+/* f32 state: the reference parameters, then the SIMD path when one applies
+ * (vector_fast.c: same-shape Add). */
+typedef struct binary_state {
+  enn_binary_params p;
+  enn_fast_path fast;
+} binary_state;
+
 static enn_status binary_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  enn_binary_params *p = enn_prepare_alloc(ctx, sizeof *p);
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) return enn_qs8_binary_prepare(e, ctx);
+  binary_state *s = enn_prepare_alloc(ctx, sizeof *s);
+  if (!s) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   const enn_act_params act = enn_act_params_from(&e->node->attrs);
-  enn_binary_params_init(p, binop_of(e->node->op), e->in_desc[0], e->in_desc[1], &act);
-  e->state = p;
+  enn_binary_params_init(&s->p, binop_of(e->node->op), e->in_desc[0], e->in_desc[1], &act);
+  e->state = s;
   e->kernel = "enn_f32_binary__ref";
-  return ENN_OK;
+  return enn_add_fast_prepare(e, ctx, &s->p, &s->fast);
 }
 
-static void binary_run(const enn_exec *e) { enn_f32_binary__ref(e->state, e->in[0], e->in[1], e->out[0]); }
+static void binary_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) enn_qs8_binary_run(e);
+  else if (!enn_fast_run(e, &((const binary_state *)e->state)->fast))
+    enn_f32_binary__ref(e->state, e->in[0], e->in[1], e->out[0]);
+}
 
 const enn_op_vtable enn_op_vt_add = {binary_infer, binary_prepare, binary_run, NULL};
 const enn_op_vtable enn_op_vt_sub = {binary_infer, binary_prepare, binary_run, NULL};

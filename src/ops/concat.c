@@ -5,10 +5,12 @@
  */
 #include "kernels/ref/concat_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 static enn_status concat_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                                enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (n->n_inputs >= 1 && in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_infer_as_f32(n, in, in_data, out, concat_infer);
   enn_status st;
   if (n->n_inputs < 1 || n->n_inputs > ENN_MAX_SPLITS)
     return enn_node_err(n, ENN_ERR_INVALID_ARG, "takes 1..%d inputs (got %d)", ENN_MAX_SPLITS, n->n_inputs);
@@ -35,6 +37,7 @@ static enn_status concat_infer(const enn_node *n, const enn_tensor_desc *const *
 }
 
 static enn_status concat_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) return enn_qs8_concat_prepare(e, ctx); /* move_q8.c */
   enn_concat_params *p = enn_prepare_alloc(ctx, sizeof *p);
   if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   const enn_tensor_desc *y = e->out_desc[0];
@@ -47,6 +50,10 @@ static enn_status concat_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
 }
 
 static void concat_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) {
+    enn_qs8_concat_run(e);
+    return;
+  }
   const float *x[ENN_MAX_SPLITS];
   for (int32_t t = 0; t < e->n_in; t++) x[t] = e->in[t];
   enn_f32_concat__ref(e->state, x, e->out[0]);

@@ -5,7 +5,9 @@
  */
 #include "base/threadpool.h"
 #include "kernels/ref/conv_ref.h"
+#include "ops/fast_path.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ops.h"
 
 static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
   enn_conv2d_params *p = state;
@@ -59,11 +61,23 @@ static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *i
 static enn_status conv_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                              enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (enn_qs8_dispatch(in[0]->dtype)) return enn_qs8_conv2d_infer(n, in, out); /* int8: conv2d_q8.c */
   return conv_params(n, in, NULL, out);
 }
 
+/* f32 state: the reference parameters, then the SIMD path when one applies
+ * (conv2d_fast.c; its run replaces the reference's). */
+typedef struct conv_state {
+  enn_conv2d_params p;
+  enn_fast_path fast;
+} conv_state;
+
 static enn_status conv_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  return enn_prepare_params(e, ctx, sizeof(enn_conv2d_params), conv_params, "enn_f32_conv2d__ref");
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_conv2d_prepare(e, ctx);
+  enn_status st = enn_prepare_params(e, ctx, sizeof(conv_state), conv_params, "enn_f32_conv2d__ref");
+  if (st) return st;
+  conv_state *s = e->state;
+  return enn_conv2d_fast_prepare(e, ctx, &s->p, &s->fast);
 }
 
 /* Below this many MACs a convolution runs on the calling thread only. */
@@ -91,6 +105,11 @@ static void conv_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
  * computed by the same loop whatever the split, so results are
  * bit-identical for any thread count. */
 static void conv_run(const enn_exec *e) {
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) {
+    enn_qs8_conv2d_run(e);
+    return;
+  }
+  if (enn_fast_run(e, &((const conv_state *)e->state)->fast)) return;
   const enn_conv2d_params *p = e->state;
   const float *b = e->n_in > 2 ? e->in[2] : NULL;
   const int32_t T = enn_threadpool_threads(e->pool);

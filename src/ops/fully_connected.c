@@ -5,7 +5,9 @@
  */
 #include "base/threadpool.h"
 #include "kernels/ref/fc_ref.h"
+#include "ops/fast_path.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ops.h"
 
 static enn_status fc_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
   enn_fc_params *p = state;
@@ -43,11 +45,23 @@ static enn_status fc_params(const enn_node *n, const enn_tensor_desc *const *in,
 static enn_status fc_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                            enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (enn_qs8_dispatch(in[0]->dtype)) return enn_qs8_fc_infer(n, in, out); /* int8: fully_connected_q8.c */
   return fc_params(n, in, NULL, out);
 }
 
+/* f32 state: the reference parameters, then the SIMD path when one applies
+ * (fc_fast.c; its run replaces the reference's). */
+typedef struct fc_state {
+  enn_fc_params p;
+  enn_fast_path fast;
+} fc_state;
+
 static enn_status fc_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  return enn_prepare_params(e, ctx, sizeof(enn_fc_params), fc_params, "enn_f32_fully_connected__ref");
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_fc_prepare(e, ctx);
+  enn_status st = enn_prepare_params(e, ctx, sizeof(fc_state), fc_params, "enn_f32_fully_connected__ref");
+  if (st) return st;
+  fc_state *s = e->state;
+  return enn_fc_fast_prepare(e, ctx, &s->p, &s->fast);
 }
 
 /* Below this many MACs the layer runs on the calling thread only. */
@@ -85,6 +99,11 @@ static void fc_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
 /* Threads split the output into blocks (enn_split2d); each output is the
  * same dot product whatever the split: bit-identical for any thread count. */
 static void fc_run(const enn_exec *e) {
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) {
+    enn_qs8_fc_run(e);
+    return;
+  }
+  if (enn_fast_run(e, &((const fc_state *)e->state)->fast)) return;
   const enn_fc_params *p = e->state;
   const float *b = e->n_in > 2 ? e->in[2] : NULL;
   const int32_t T = enn_threadpool_threads(e->pool);

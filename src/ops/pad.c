@@ -7,6 +7,7 @@
  */
 #include "kernels/ref/pad_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 #define PAD_LIMIT ((int64_t)1 << 40) /* bigger pads would not fit the element-count limit anyway */
 
@@ -55,13 +56,18 @@ static enn_status pad_params(const enn_node *n, const enn_tensor_desc *const *in
 static enn_status pad_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                             enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_infer_as_f32(n, in, in_data, out, pad_infer); /* qs8_ew.h */
   return pad_params(n, in, NULL, out);
 }
 
 static enn_status pad_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) return enn_qs8_pad_prepare(e, ctx, pad_prepare); /* move_q8.c */
   return enn_prepare_params(e, ctx, sizeof(enn_pad_params), pad_params, "enn_f32_pad__ref");
 }
 
-static void pad_run(const enn_exec *e) { enn_f32_pad__ref(e->state, e->in[0], e->out[0]); }
+static void pad_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) enn_qs8_pad_run(e);
+  else enn_f32_pad__ref(e->state, e->in[0], e->out[0]);
+}
 
 const enn_op_vtable enn_op_vt_pad = {pad_infer, pad_prepare, pad_run, NULL};

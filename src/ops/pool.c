@@ -6,12 +6,15 @@
  * (count_include_pad = 1) or inside the input (0); taps that ceil_mode
  * pushes past the padded input never count (PyTorch / ONNX).
  *
+ * int8 input (same window rules, no rescaling): pool_q8.c.
+ *
  * Infer rejects geometries where a window would see no input pixel and the
  * result would be undefined (max of nothing, or 0/0 for an average that
  * excludes padding), so the kernels never meet an empty window.
  */
 #include "kernels/ref/pool_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ops.h"
 
 /* Whether window i along one axis (start = i*s - pad_begin, taps start + k*d
  * for k < ksize) has a tap in [0, in). */
@@ -43,7 +46,8 @@ static bool every_window_sees_input(int64_t o, int64_t in, int64_t ksize, int64_
 static enn_status pool_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
   enn_pool2d_params *p = state;
   enn_status st;
-  if ((st = enn_expect_spatial_input(n, in))) return st;
+  const bool q8 = enn_qs8_dispatch(in[0]->dtype); /* int8: pool_q8.c */
+  if ((st = q8 ? enn_qs8_spatial_input(n, in) : enn_expect_spatial_input(n, in))) return st;
   const enn_tensor_desc *x = in[0];
   const enn_attrs *a = &n->attrs;
   const bool is_avg = n->op == ENN_OP_AVG_POOL;
@@ -94,6 +98,7 @@ static enn_status pool_params(const enn_node *n, const enn_tensor_desc *const *i
     p->act = enn_act_params_from(a);
   }
   if (out) enn_desc_nhwc(out, x->dims[0], oh, ow, x->dims[3]);
+  if (out && q8) enn_qs8_pool_out(out, x);
   return ENN_OK;
 }
 
@@ -104,12 +109,19 @@ static enn_status pool_infer(const enn_node *n, const enn_tensor_desc *const *in
 }
 
 static enn_status pool_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_pool_prepare(e, ctx, pool_params);
   return enn_prepare_params(e, ctx, sizeof(enn_pool2d_params), pool_params,
                             e->node->op == ENN_OP_AVG_POOL ? "enn_f32_avg_pool2d__ref" : "enn_f32_max_pool2d__ref");
 }
 
-static void max_pool_run(const enn_exec *e) { enn_f32_max_pool2d__ref(e->state, e->in[0], e->out[0]); }
-static void avg_pool_run(const enn_exec *e) { enn_f32_avg_pool2d__ref(e->state, e->in[0], e->out[0]); }
+static void max_pool_run(const enn_exec *e) {
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) enn_qs8_max_pool_run(e);
+  else enn_f32_max_pool2d__ref(e->state, e->in[0], e->out[0]);
+}
+static void avg_pool_run(const enn_exec *e) {
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) enn_qs8_avg_pool_run(e);
+  else enn_f32_avg_pool2d__ref(e->state, e->in[0], e->out[0]);
+}
 
 const enn_op_vtable enn_op_vt_max_pool = {pool_infer, pool_prepare, max_pool_run, NULL};
 const enn_op_vtable enn_op_vt_avg_pool = {pool_infer, pool_prepare, avg_pool_run, NULL};

@@ -14,6 +14,7 @@
 
 #include "kernels/ref/resize_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 static enn_status resize_axis(const enn_node *n, const char *axis, int64_t in, int64_t size, float scale, int64_t *out,
                               double *coord_scale, double *len) {
@@ -80,13 +81,19 @@ static enn_status resize_params(const enn_node *n, const enn_tensor_desc *const 
 static enn_status resize_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                                enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_resize_infer(n, in, in_data, out, resize_infer); /* move_q8.c */
   return resize_params(n, in, NULL, out);
 }
 
 static enn_status resize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8)
+    return enn_qs8_prepare_as_f32(e, ctx, resize_prepare, "enn_qs8_resize_nearest__ref");
   return enn_prepare_params(e, ctx, sizeof(enn_resize_params), resize_params, "enn_f32_resize__ref");
 }
 
-static void resize_run(const enn_exec *e) { enn_f32_resize__ref(e->state, e->in[0], e->out[0]); }
+static void resize_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) enn_qs8_resize_run(e);
+  else enn_f32_resize__ref(e->state, e->in[0], e->out[0]);
+}
 
 const enn_op_vtable enn_op_vt_resize = {resize_infer, resize_prepare, resize_run, NULL};

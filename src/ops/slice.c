@@ -11,6 +11,7 @@
  */
 #include "kernels/ref/slice_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 /* Resolved per input axis: first index, step and output count. */
 typedef struct slice_plan {
@@ -59,6 +60,7 @@ static enn_status slice_resolve(const enn_node *n, const enn_tensor_desc *x, sli
 static enn_status slice_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                               enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_infer_as_f32(n, in, in_data, out, slice_infer); /* qs8_ew.h */
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -69,6 +71,7 @@ static enn_status slice_infer(const enn_node *n, const enn_tensor_desc *const *i
 }
 
 static enn_status slice_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) return enn_qs8_prepare_as_f32(e, ctx, slice_prepare, "enn_qs8_slice__ref");
   enn_slice_params *p = enn_prepare_alloc(ctx, sizeof *p);
   if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   slice_plan sp;
@@ -80,6 +83,9 @@ static enn_status slice_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   return ENN_OK;
 }
 
-static void slice_run(const enn_exec *e) { enn_f32_slice__ref(e->state, e->in[0], e->out[0]); }
+static void slice_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) enn_qs8_slice_run(e);
+  else enn_f32_slice__ref(e->state, e->in[0], e->out[0]);
+}
 
 const enn_op_vtable enn_op_vt_slice = {slice_infer, slice_prepare, slice_run, NULL};

@@ -7,10 +7,12 @@
  */
 #include "kernels/ref/concat_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 static enn_status split_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                               enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_infer_as_f32(n, in, in_data, out, split_infer); /* qs8_ew.h */
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -45,6 +47,7 @@ static enn_status split_infer(const enn_node *n, const enn_tensor_desc *const *i
 }
 
 static enn_status split_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) return enn_qs8_prepare_as_f32(e, ctx, split_prepare, "enn_qs8_split__ref");
   enn_concat_params *p = enn_prepare_alloc(ctx, sizeof *p);
   if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   const enn_tensor_desc *x = e->in_desc[0];
@@ -57,6 +60,10 @@ static enn_status split_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
 }
 
 static void split_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) {
+    enn_qs8_split_run(e);
+    return;
+  }
   float *y[ENN_MAX_SPLITS];
   for (int32_t t = 0; t < e->n_out; t++) y[t] = e->out[t];
   enn_f32_split__ref(e->state, e->in[0], y);

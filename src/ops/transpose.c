@@ -5,10 +5,12 @@
  */
 #include "kernels/ref/transpose_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 static enn_status transpose_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                                   enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_infer_as_f32(n, in, in_data, out, transpose_infer); /* qs8_ew.h */
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -28,6 +30,8 @@ static enn_status transpose_infer(const enn_node *n, const enn_tensor_desc *cons
 }
 
 static enn_status transpose_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8)
+    return enn_qs8_prepare_as_f32(e, ctx, transpose_prepare, "enn_qs8_transpose__ref");
   enn_transpose_params *p = enn_prepare_alloc(ctx, sizeof *p);
   if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   enn_transpose_params_init(p, e->in_desc[0], e->node->attrs.perm);
@@ -36,6 +40,9 @@ static enn_status transpose_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   return ENN_OK;
 }
 
-static void transpose_run(const enn_exec *e) { enn_f32_transpose__ref(e->state, e->in[0], e->out[0]); }
+static void transpose_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) enn_qs8_transpose_run(e);
+  else enn_f32_transpose__ref(e->state, e->in[0], e->out[0]);
+}
 
 const enn_op_vtable enn_op_vt_transpose = {transpose_infer, transpose_prepare, transpose_run, NULL};

@@ -7,6 +7,7 @@
  */
 #include "kernels/ref/unary_ref.h"
 #include "ops/op_util.h"
+#include "ops/qs8_ew.h"
 
 static enn_act_params unary_act(const enn_node *n) {
   enn_act_params p = {ENN_ACT_NONE, -INFINITY, INFINITY, 0.0f, 0.0f};
@@ -39,6 +40,7 @@ static enn_act_params unary_act(const enn_node *n) {
 static enn_status unary_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                               enn_tensor_desc *out) {
   ENN_UNUSED(in_data);
+  if (in[0]->dtype == ENN_DTYPE_I8) return enn_qs8_unary_infer(n, in, in_data, out); /* unary_q8.c */
   enn_status st;
   if ((st = enn_expect_f32(n, in, 0, -1))) return st;
   if ((st = enn_check_act(n))) return st;
@@ -60,6 +62,7 @@ typedef struct unary_state {
 } unary_state;
 
 static enn_status unary_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) return enn_qs8_unary_prepare(e, ctx);
   unary_state *p = enn_prepare_alloc(ctx, sizeof *p);
   if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   p->act = unary_act(e->node);
@@ -70,6 +73,10 @@ static enn_status unary_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
 }
 
 static void unary_run(const enn_exec *e) {
+  if (e->in_desc[0]->dtype == ENN_DTYPE_I8) {
+    enn_qs8_unary_run(e);
+    return;
+  }
   const unary_state *p = e->state;
   enn_f32_vunary__ref(&p->act, e->in[0], e->out[0], p->n);
 }

@@ -43,6 +43,8 @@ static int32_t foldable_producer(const enn_graph *g, int32_t bi) {
   if ((p->op != ENN_OP_CONV2D && p->op != ENN_OP_FULLY_CONNECTED) || p->attrs.act != ENN_ACT_NONE) return -1;
   if (p->n_outputs != 1 || p->n_inputs < 2 || p->n_inputs > 3) return -1;
   if (!enn_opt_same_desc(&g->tensors[x].desc, &g->tensors[bn->outputs[0]].desc)) return -1;
+  if (g->tensors[x].desc.dtype != ENN_DTYPE_F32 || g->tensors[p->inputs[0]].desc.dtype != ENN_DTYPE_F32)
+    return -1; /* float only: int8 weights cannot absorb a per-channel scale exactly */
   for (int32_t k = 1; k < p->n_inputs; k++)
     if (!is_plain_f32_const(g, p->inputs[k])) return -1;
   const enn_tensor_desc *w = &g->tensors[p->inputs[1]].desc;

@@ -9,7 +9,10 @@
  * One sweep in topological order folds whole constant chains (each folded
  * node turns its readers' inputs into constants before they are visited).
  * A VIEW op (Reshape, Flatten, ...) on a constant folds to a copy of its
- * bytes under the new shape.
+ * bytes under the new shape. Quantised nodes fold like any other: the
+ * kernel sees the output tensors' quantisation parameters, and the new
+ * constants keep them (e.g. a Quantize of float weights becomes an int8
+ * constant, a Dequantize of int8 weights a float one).
  */
 #include <string.h>
 
@@ -43,6 +46,9 @@ static enn_status fold_node(enn_graph *g, int32_t ni, bool *folded) {
   enn_tensor_desc out_desc[ENN_MAX_SPLITS];
   enn_status st = enn_ir_infer_node(g, n, out_desc);
   if (st) return st;
+  /* Output quantisation is a property of the output tensor (set after the
+   * node was added): the kernel must see it (Quantize, int8 ops). */
+  for (int32_t k = 0; k < nout; k++) out_desc[k].quant = g->tensors[n->outputs[k]].desc.quant;
   size_t in_bytes = 0, out_bytes = 0;
   bool all_buffers = true;
   for (int32_t k = 0; k < n->n_inputs; k++) {

@@ -13,6 +13,17 @@
  *   Clip(lo, hi) -> CLIP(lo, hi);  LeakyRelu(alpha) -> LEAKY_RELU(alpha);
  *   HardSigmoid(alpha, beta) -> HARD_SIGMOID(alpha, beta);
  *   Sigmoid, HardSwish, Swish, Tanh -> the same kind.
+ *
+ * Integer (int8) tensors: fusion must give the same bits. A producer's
+ * int8 path applies its fused activation as an integer clamp of its
+ * requantised output (enn_act_range_q on the output's parameters), and the
+ * int8 Relu / Clip operators with equal input and output parameters compute
+ * exactly that clamp (their rescale is then the identity). So an int8
+ * activation is fused only when it is Relu or Clip (Relu6), its output
+ * carries the same parameters as its input (enn_opt_same_desc compares
+ * them), and the producer is one whose int8 path honours a fused clamp
+ * (Conv2D, FullyConnected, pools, GlobalAvgPool, Add, Sub, Mul). Tables
+ * (sigmoid, hard-swish, ...) and rescaling activations stay separate.
  */
 #include <math.h>
 
@@ -59,6 +70,21 @@ static bool act_of(const enn_node *n, enn_attrs *a) {
   }
 }
 
+/* Producers whose int8 path applies attrs.act as an integer clamp. */
+static bool q8_clamp_producer(enn_op op) {
+  switch (op) {
+  case ENN_OP_CONV2D:
+  case ENN_OP_FULLY_CONNECTED:
+  case ENN_OP_MAX_POOL:
+  case ENN_OP_AVG_POOL:
+  case ENN_OP_GLOBAL_AVG_POOL:
+  case ENN_OP_ADD:
+  case ENN_OP_SUB:
+  case ENN_OP_MUL: return true;
+  default: return false;
+  }
+}
+
 enn_status enn_opt_fuse_activations(enn_graph *g, bool *changed) {
   for (int32_t i = 0; i < g->n_nodes; i++) {
     enn_node *an = &g->nodes[i];
@@ -71,6 +97,9 @@ enn_status enn_opt_fuse_activations(enn_graph *g, bool *changed) {
     enn_node *p = &g->nodes[pi];
     if (!(enn_op_flags(p->op) & ENN_OPF_FUSE_ACT) || p->attrs.act != ENN_ACT_NONE || p->n_outputs != 1) continue;
     if (!enn_opt_same_desc(&g->tensors[x].desc, &g->tensors[y].desc)) continue;
+    if (g->tensors[x].desc.dtype != ENN_DTYPE_F32 &&
+        (!(act.act == ENN_ACT_RELU || act.act == ENN_ACT_RELU6 || act.act == ENN_ACT_CLIP) || !q8_clamp_producer(p->op)))
+      continue;
     p->attrs.act = act.act;
     p->attrs.act_min = act.act_min;
     p->attrs.act_max = act.act_max;

@@ -42,7 +42,8 @@ void enn_opt_take_output(enn_graph *g, int32_t ni, int32_t from, int32_t to);
  * still owns it. */
 enn_status enn_opt_adopt_const(enn_graph *g, const char *name, const enn_tensor_desc *d, void *buf, uint32_t flags,
                                int32_t *out);
-/* True if every dimension of a and b and their dtypes agree. */
+/* True if every dimension of a and b, their dtypes and their quantisation
+ * parameters (bit for bit) agree: a tensor may then stand for the other. */
 bool enn_opt_same_desc(const enn_tensor_desc *a, const enn_tensor_desc *b);
 
 #endif

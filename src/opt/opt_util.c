@@ -1,4 +1,6 @@
 /* Small graph queries and rewires shared by the passes. */
+#include <string.h>
+
 #include "opt/opt.h"
 
 int32_t enn_opt_producer(const enn_graph *g, int32_t id) {
@@ -20,8 +22,18 @@ void enn_opt_take_output(enn_graph *g, int32_t ni, int32_t from, int32_t to) {
   g->tensors[from].producer = -1;
 }
 
+/* Same quantisation parameters: both none, or the same count, axis (when
+ * per axis), scales bit for bit and zero points. */
+static bool same_quant(const enn_quant *a, const enn_quant *b) {
+  if (a->count != b->count) return false;
+  if (a->count == 0) return true;
+  if (a->count > 1 && a->axis != b->axis) return false;
+  return memcmp(a->scale, b->scale, a->count * sizeof(float)) == 0 &&
+         memcmp(a->zero_point, b->zero_point, a->count * sizeof(int32_t)) == 0;
+}
+
 bool enn_opt_same_desc(const enn_tensor_desc *a, const enn_tensor_desc *b) {
-  return a->dtype == b->dtype && enn_desc_same_shape(a, b);
+  return a->dtype == b->dtype && enn_desc_same_shape(a, b) && same_quant(&a->quant, &b->quant);
 }
 
 enn_status enn_opt_adopt_const(enn_graph *g, const char *name, const enn_tensor_desc *d, void *buf, uint32_t flags,

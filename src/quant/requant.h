@@ -7,7 +7,9 @@
  *   time as M = m * 2^(shift - 31) with m in [2^30, 2^31) (enn_quantize_multiplier);
  *   out = zp_out + RDivPOT(SatRoundDoublingHighMul(acc * 2^max(shift,0), m), max(-shift,0))
  *
- * SatRoundDoublingHighMul(a, b) = saturate(round_half_away((a * b) / 2^31))
+ * SatRoundDoublingHighMul(a, b) = saturate(floor((a * b + 2^30) / 2^31)), i.e. the
+ * nearest integer to a*b / 2^31 with ties rounded up (gemmlowp's nudge: +0.5 -> 1,
+ * -0.5 -> 0)
  * (gemmlowp's SaturatingRoundingDoublingHighMul; the only saturating case is
  * a == b == INT32_MIN); RDivPOT(x, e) = x / 2^e rounded half away from zero
  * (gemmlowp's RoundingDivideByPOT). Floats are quantised with

@@ -231,7 +231,11 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
     e->n_out = n->n_outputs;
     e->in_desc = &s->descs[k];
     e->in = (const void **)&s->ptrs[k];
-    for (int32_t j = 0; j < n->n_inputs; j++) s->descs[k++] = &g->tensors[n->inputs[j]].desc;
+    for (int32_t j = 0; j < n->n_inputs; j++) { /* constants are readable at prepare (weight packing) */
+      const enn_tensor *t = &g->tensors[n->inputs[j]];
+      s->ptrs[k] = t->kind == ENN_TK_CONST ? t->data : NULL;
+      s->descs[k++] = &t->desc;
+    }
     e->out_desc = &s->descs[k];
     e->out = &s->ptrs[k];
     for (int32_t j = 0; j < n->n_outputs; j++) s->descs[k++] = &g->tensors[n->outputs[j]].desc;

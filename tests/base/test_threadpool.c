@@ -1,8 +1,10 @@
 /*
  * Thread pool: static chunking (every task exactly once, contiguous,
- * balanced chunks in thread order, the caller is thread 0, workers are
- * distinct OS threads), many dispatches through the spin and the sleep
- * paths, create/destroy edge cases; enn_split2d covers every output element
+ * balanced chunks in thread order, chunk t always runs with index t, the
+ * caller runs chunk 0, workers are distinct OS threads and do run chunks),
+ * many dispatches through the spin and the sleep paths and with more
+ * threads than CPUs (the caller taking over chunks of sleeping workers),
+ * create/destroy edge cases; enn_split2d covers every output element
  * once; the conv block kernel writes exactly its block; and sessions give
  * bit-identical outputs for 1, 2, 3 and 5 threads (conv with row and channel
  * splits, FC with batch rows fewer / more than threads, zoo models).
@@ -72,10 +74,12 @@ static void check_dispatch(enn_threadpool *pool, int T, int n) {
     CHECK_MSG(atomic_load(&r.tid_set[0]) && pthread_equal(r.tid[0], pthread_self()),
               "T=%d n=%d: chunk 0 did not run on the caller", T, n);
   }
-  for (int a = 0; a < T; a++)
+  /* two chunks share an OS thread only when the caller took a chunk over */
+  for (int a = 1; a < T; a++)
     for (int b = a + 1; b < T; b++)
-      if (atomic_load(&r.tid_set[a]) && atomic_load(&r.tid_set[b]))
-        CHECK_MSG(!pthread_equal(r.tid[a], r.tid[b]), "T=%d n=%d: threads %d and %d are one OS thread", T, n, a, b);
+      if (atomic_load(&r.tid_set[a]) && atomic_load(&r.tid_set[b]) && pthread_equal(r.tid[a], r.tid[b]))
+        CHECK_MSG(pthread_equal(r.tid[a], pthread_self()), "T=%d n=%d: workers %d and %d are one OS thread", T, n,
+                  a, b);
 }
 
 static void test_chunking(void) {
@@ -132,6 +136,57 @@ static void test_many_dispatches(void) {
     for (int t = 0; t < MAX_T; t++) got += c.partial[t];
     CHECK_MSG(got == want * (fast + slow), "T=%d: sum %lld, expected %lld", ts[k], (long long)got,
               (long long)(want * (fast + slow)));
+    enn_threadpool_destroy(pool);
+  }
+}
+
+typedef struct stress_ctx {
+  atomic_int hits[64];
+  atomic_int bad;
+  int32_t n, T;
+  pthread_t caller;
+  atomic_int by_worker; /* chunks run on a thread other than the caller */
+} stress_ctx;
+
+static void stress_fn(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  stress_ctx *c = ctx;
+  int32_t b, e;
+  enn_threadpool_chunk(c->n, c->T, thread, &b, &e); /* chunk `thread` is exactly [begin, end) */
+  if (b != begin || e != end) atomic_fetch_add(&c->bad, 1);
+  if (!pthread_equal(pthread_self(), c->caller)) atomic_fetch_add(&c->by_worker, 1);
+  for (int32_t i = begin; i < end; i++) atomic_fetch_add(&c->hits[i], 1);
+  volatile int spin = 0; /* a little work, so that chunks overlap */
+  for (int k = 0; k < 200; k++) spin += k;
+}
+
+/* Many small jobs with empty chunks, on pools with up to 2x more threads
+ * than CPUs (workers sleep and lag; the caller takes their chunks over):
+ * every task exactly once per job, chunk t always with index t. */
+static void test_takeover_stress(void) {
+  const int ts[] = {2, 3, 5};
+  for (size_t k = 0; k < ENN_ARRAY_LEN(ts); k++) {
+    enn_threadpool *pool = NULL;
+    CHECK_OK(enn_threadpool_create(ts[k], NULL, &pool));
+    if (!pool) continue;
+    static stress_ctx c;
+    int ok = 1, workers_ran = 0;
+    for (int it = 0; it < 3000 && ok; it++) {
+      memset(&c, 0, sizeof c);
+      c.n = 1 + it % 9;
+      c.T = ts[k];
+      c.caller = pthread_self();
+      enn_threadpool_parallel_for(pool, c.n, stress_fn, &c);
+      for (int32_t i = 0; i < c.n; i++)
+        if (atomic_load(&c.hits[i]) != 1) ok = 0;
+      if (atomic_load(&c.bad)) ok = 0;
+      workers_ran += atomic_load(&c.by_worker);
+      if (it % 500 == 499) { /* let workers fall asleep now and then */
+        struct timespec gap = {0, 300000};
+        nanosleep(&gap, NULL);
+      }
+    }
+    CHECK_MSG(ok, "T=%d: a task ran twice or not at all, or with the wrong index", ts[k]);
+    CHECK_MSG(workers_ran > 0, "T=%d: no chunk ever ran on a worker", ts[k]);
     enn_threadpool_destroy(pool);
   }
 }
@@ -359,6 +414,7 @@ static void test_sessions_thread_invariant(void) {
 int main(void) {
   ENN_RUN(test_chunking);
   ENN_RUN(test_many_dispatches);
+  ENN_RUN(test_takeover_stress);
   ENN_RUN(test_create_destroy);
   ENN_RUN(test_split2d);
   ENN_RUN(test_conv_part_blocks);

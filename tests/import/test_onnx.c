@@ -692,6 +692,179 @@ static void test_conv1d(void) {
   enn_graph_destroy(g);
 }
 
+/* run_graph for one u8 input and one u8 output */
+static bool run_u8(const enn_graph *g, const uint8_t *x, uint8_t *y) {
+  enn_session *s = NULL;
+  if (enn_session_create(g, NULL, &s) != ENN_OK) {
+    fprintf(stderr, "  session: %s\n", enn_last_error());
+    return false;
+  }
+  enn_tensor_desc d;
+  enn_session_input_desc(s, 0, &d, NULL);
+  memcpy(enn_session_input_buffer(s, 0), x, enn_tensor_desc_bytes(&d));
+  enn_status st = enn_session_run(s);
+  enn_session_output_desc(s, 0, &d, NULL);
+  if (!st) memcpy(y, enn_session_output_buffer(s, 0), enn_tensor_desc_bytes(&d));
+  enn_session_destroy(s);
+  return st == ENN_OK && d.dtype == ENN_DTYPE_U8;
+}
+
+/* QLinearConv: integer accumulation, per-channel weight scales, requantised
+ * with round-half-even. Power-of-two scales make every product exact, so
+ * the reference below (double + rint) must match bit for bit, ties
+ * included. */
+static void test_qlinear_conv(void) {
+  const int64_t xd[4] = {1, 2, 4, 3}, wd[4] = {2, 2, 2, 2}, c2[1] = {2};
+  uint8_t x[24];
+  int8_t w[16];
+  int32_t b[2] = {37, -50};
+  unsigned long long r = 99;
+  for (int i = 0; i < 24; i++) x[i] = (uint8_t)(enn_t_randf(&r, 110, 146));
+  for (int i = 0; i < 16; i++) w[i] = (int8_t)(enn_t_randf(&r, -6, 7));
+  const float xs = 0.25f, ys = 0.5f, ws[2] = {1.0f, 0.5f}; /* M = 0.5 and 0.25: many exact ties */
+  const uint8_t xz = 128, yz = 100;
+  const int8_t wz[2] = {0, 3};
+  ob_buf gr = {0}, n, t;
+  n = ob_node("QLinearConv", "x,xs,xz,w,ws,wz,ys,yz,b", "y", "qconv");
+  const int64_t pads[4] = {1, 0, 0, 1};
+  ob_attr_ints(&n, "pads", pads, 4);
+  add_node(&gr, &n);
+  t = ob_tensor("xs", OB_FLOAT, 0, NULL, &xs, 4);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("xz", OB_UINT8, 0, NULL, &xz, 1);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("w", OB_INT8, 4, wd, w, 16);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("ws", OB_FLOAT, 1, c2, ws, 8);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("wz", OB_INT8, 1, c2, wz, 2);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("ys", OB_FLOAT, 0, NULL, &ys, 4);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("yz", OB_UINT8, 0, NULL, &yz, 1);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("b", OB_INT32, 1, c2, b, 8);
+  ob_msg(&gr, 5, &t);
+  ob_buf v = ob_value_info("x", OB_UINT8, 4, xd);
+  ob_msg(&gr, 11, &v);
+  const int oh = 4 + 1 - 2 + 1, ow = 3 + 1 - 2 + 1;
+  const int64_t yd[4] = {1, 2, oh, ow};
+  v = ob_value_info("y", OB_UINT8, 4, yd);
+  ob_msg(&gr, 12, &v);
+  ob_buf m = ob_model(&gr, 13);
+  enn_graph *g = import_model(&m);
+  CHECK(g != NULL);
+  if (!g) return;
+  uint8_t y[2 * 4 * 3], e[2 * 4 * 3];
+  int ties = 0;
+  for (int oc = 0; oc < 2; oc++)
+    for (int yy = 0; yy < oh; yy++)
+      for (int xx = 0; xx < ow; xx++) {
+        long acc = b[oc];
+        for (int ic = 0; ic < 2; ic++)
+          for (int ky = 0; ky < 2; ky++)
+            for (int kx = 0; kx < 2; kx++) {
+              const int iy = yy - 1 + ky, ix = xx + kx;
+              if (iy < 0 || iy >= 4 || ix < 0 || ix >= 3) continue;
+              acc += (long)(x[(ic * 4 + iy) * 3 + ix] - xz) * (w[((oc * 2 + ic) * 2 + ky) * 2 + kx] - wz[oc]);
+            }
+        const double rr = (double)acc * ((double)xs * ws[oc] / ys) + yz;
+        ties += rr - floor(rr) == 0.5;
+        double q = rint(rr); /* the default rounding mode: half to even */
+        e[(oc * oh + yy) * ow + xx] = (uint8_t)(q < 0 ? 0 : (q > 255 ? 255 : q));
+      }
+  CHECK(run_u8(g, x, y));
+  for (int i = 0; i < 2 * oh * ow; i++) CHECK_MSG(y[i] == e[i], "y[%d] = %d, expected %d", i, y[i], e[i]);
+  fprintf(stderr, "  %d exact ties among %d outputs\n", ties, 2 * oh * ow);
+  CHECK(ties > 0);
+  enn_graph_destroy(g);
+}
+
+/* QDQ: QuantizeLinear rounds half to even (TFLite would round 2.5 to 3). */
+static void test_qdq(void) {
+  const float x[8] = {1.25f, -1.25f, 0.75f, 3.0f, -100, 100, 0.25f, -0.75f};
+  const int64_t d[1] = {8};
+  const float s = 0.5f;
+  const int8_t z = 3;
+  ob_buf gr = {0}, n, t;
+  n = ob_node("QuantizeLinear", "x,s,z", "q", "q");
+  add_node(&gr, &n);
+  n = ob_node("DequantizeLinear", "q,s,z", "dq", "dq");
+  add_node(&gr, &n);
+  n = ob_node("Relu", "dq", "y", "relu");
+  add_node(&gr, &n);
+  t = ob_tensor("s", OB_FLOAT, 0, NULL, &s, 4);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("z", OB_INT8, 0, NULL, &z, 1);
+  ob_msg(&gr, 5, &t);
+  add_io(&gr, 11, "x", 1, d);
+  add_io(&gr, 12, "y", 1, d);
+  ob_buf m = ob_model(&gr, 13);
+  enn_graph *g = import_model(&m);
+  CHECK(g != NULL);
+  if (!g) return;
+  CHECK(count_op(g, ENN_OP_QUANTIZE) == 1 && count_op(g, ENN_OP_DEQUANTIZE) == 1);
+  float y[8];
+  /* q = clamp(rne(x / 0.5) + 3): 2.5->2, -2.5->-2, 1.5->2, 6, -200->-128, 200->127, 0.5->0, -1.5->-2 */
+  const int q[8] = {2 + 3, -2 + 3, 2 + 3, 6 + 3, -128, 127, 0 + 3, -2 + 3};
+  float e[8];
+  for (int i = 0; i < 8; i++) {
+    const float dq = (float)(q[i] - 3) * 0.5f;
+    e[i] = dq > 0 ? dq : 0;
+  }
+  const float *ins[1] = {x};
+  float *outs[1] = {y};
+  CHECK(run_graph(g, ins, outs));
+  CHECK_ALLCLOSE(y, e, 8, 0, 0);
+  enn_graph_destroy(g);
+}
+
+/* ConvInteger -> Cast -> Mul: the dynamic-quantisation pattern. */
+static void test_conv_integer(void) {
+  const int64_t xd[4] = {1, 1, 3, 3}, wd[4] = {1, 1, 2, 2};
+  const uint8_t x[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, xz = 2;
+  const uint8_t w[4] = {3, 1, 0, 2};
+  const float k = 0.5f;
+  ob_buf gr = {0}, n, t;
+  n = ob_node("ConvInteger", "x,w,xz", "acc", "ci");
+  add_node(&gr, &n);
+  n = ob_node("Cast", "acc", "f", "cast");
+  ob_attr_i(&n, "to", OB_FLOAT);
+  add_node(&gr, &n);
+  n = ob_node("Mul", "f,k", "y", "mul");
+  add_node(&gr, &n);
+  t = ob_tensor("w", OB_UINT8, 4, wd, w, 4);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("xz", OB_UINT8, 0, NULL, &xz, 1);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("k", OB_FLOAT, 0, NULL, &k, 4);
+  ob_msg(&gr, 5, &t);
+  ob_buf v = ob_value_info("x", OB_UINT8, 4, xd);
+  ob_msg(&gr, 11, &v);
+  const int64_t yd[4] = {1, 1, 2, 2};
+  add_io(&gr, 12, "y", 4, yd);
+  ob_buf m = ob_model(&gr, 10);
+  enn_graph *g = import_model(&m);
+  CHECK(g != NULL);
+  if (!g) return;
+  enn_session *s = NULL;
+  CHECK_OK(enn_session_create(g, NULL, &s));
+  if (s) {
+    memcpy(enn_session_input_buffer(s, 0), x, 9);
+    CHECK_OK(enn_session_run(s));
+    const float *y = enn_session_output_buffer(s, 0);
+    for (int yy = 0; yy < 2; yy++)
+      for (int xx = 0; xx < 2; xx++) {
+        int acc = 0;
+        for (int ky = 0; ky < 2; ky++)
+          for (int kx = 0; kx < 2; kx++) acc += (x[(yy + ky) * 3 + xx + kx] - xz) * w[ky * 2 + kx];
+        CHECK_NEAR(y[yy * 2 + xx], acc * 0.5, 0);
+      }
+    enn_session_destroy(s);
+  }
+  enn_graph_destroy(g);
+}
+
 int main(void) {
   ENN_RUN(test_conv_net);
   ENN_RUN(test_shape_chain);
@@ -704,5 +877,8 @@ int main(void) {
   ENN_RUN(test_symbolic_and_bound);
   ENN_RUN(test_tensor_pb);
   ENN_RUN(test_conv1d);
+  ENN_RUN(test_qlinear_conv);
+  ENN_RUN(test_qdq);
+  ENN_RUN(test_conv_integer);
   return enn_test_finish();
 }

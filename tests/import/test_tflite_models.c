@@ -23,6 +23,7 @@
 #include "edgenn/import.h"
 #include "import/tflite/tflite.h"
 #include "test.h"
+#include "tflite_ref.h"
 
 /* ----------------------------------------------------------- helpers */
 static enn_graph *load_model(const char *rel) {
@@ -33,18 +34,68 @@ static enn_graph *load_model(const char *rel) {
   return g;
 }
 
-static enn_session *session_of(const enn_graph *g) {
-  enn_session *s = NULL;
-  if (!g) return NULL;
-  CHECK_OK(enn_session_create(g, NULL, &s));
-  return s;
-}
-
 static int argmax_f(const float *v, int n) {
   int b = 0;
   for (int i = 1; i < n; i++)
     if (v[i] > v[b]) b = i;
   return b;
+}
+
+/* The decoded file (for the reference interpreter); buffer kept in *buf. */
+static int decode_model(const char *rel, unsigned char **buf, tfl_model *m) {
+  char path[4096];
+  enn_test_require_data(rel, path, sizeof path);
+  FILE *f = fopen(path, "rb");
+  CHECK(f != NULL);
+  if (!f) return 0;
+  fseek(f, 0, SEEK_END);
+  long sz = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  *buf = malloc((size_t)sz);
+  size_t got = fread(*buf, 1, (size_t)sz, f);
+  fclose(f);
+  CHECK(got == (size_t)sz);
+  enn_status st = enn_tfl_parse(*buf, (size_t)sz, path, NULL, m);
+  CHECK_OK(st);
+  if (st) {
+    free(*buf);
+    *buf = NULL;
+  }
+  return st == ENN_OK;
+}
+
+/* Compares one output with the reference interpreter's (float models). */
+typedef struct refcmp {
+  tfl_model m;
+  unsigned char *buf;
+  int on;
+  double max_diff;
+  int argmax_diff, ref_correct;
+} refcmp;
+
+static void refcmp_sample(refcmp *r, const float *x, const float *y, int n, int label) {
+  if (!r->on) return;
+  float ref[1024];
+  CHECK(n <= 1024);
+  if (!tref_run(&r->m, x, ref)) {
+    CHECK_MSG(0, "reference interpreter cannot run this model");
+    r->on = 0;
+    return;
+  }
+  for (int i = 0; i < n; i++) {
+    double d = fabs((double)y[i] - (double)ref[i]);
+    if (d > r->max_diff) r->max_diff = d;
+  }
+  int a = argmax_f(ref, n);
+  r->argmax_diff += a != argmax_f(y, n);
+  r->ref_correct += a == label;
+}
+
+static enn_session *session_of(const enn_graph *g) {
+  enn_session *s = NULL;
+  if (!g) return NULL;
+  CHECK_OK(enn_session_create(g, NULL, &s));
+  return s;
 }
 
 /* Output 0 as floats (dequantised for int8 / uint8 outputs). */
@@ -157,10 +208,13 @@ static int read_perf_cifar(cifar *c) {
 }
 
 /* Top-1 of `rel` on the 200 perf samples; inputs are pixel values 0..255
- * (quantised by the input's parameters for the int8 model). */
-static double cifar_top1(const char *rel) {
+ * (quantised by the input's parameters for the int8 model). Float models
+ * are also run through the reference interpreter (tflite_ref.h). */
+static double cifar_top1(const char *rel, bool with_ref) {
   cifar c = {0};
   if (!read_perf_cifar(&c)) return -1;
+  refcmp r = {0};
+  r.on = with_ref && decode_model(rel, &r.buf, &r.m);
   enn_graph *g = load_model(rel);
   enn_session *s = session_of(g);
   int correct = 0;
@@ -172,32 +226,90 @@ static double cifar_top1(const char *rel) {
       CHECK_OK(enn_session_run(s));
       CHECK(output_floats(s, y, 10) == 10);
       correct += argmax_f(y, 10) == c.label[i];
+      refcmp_sample(&r, x, y, 10, c.label[i]);
     }
   }
   enn_session_destroy(s);
   enn_graph_destroy(g);
   double top1 = c.n ? 100.0 * correct / c.n : -1;
   fprintf(stderr, "  %s: top-1 %.1f%% on %d perf samples\n", rel, top1, c.n);
+  if (r.on) {
+    fprintf(stderr, "  reference interpreter: top-1 %.1f%%, max |output difference| %.2e, %d argmax differences\n",
+            100.0 * r.ref_correct / c.n, r.max_diff, r.argmax_diff);
+    CHECK(r.max_diff < 1e-4 && r.argmax_diff == 0);
+    enn_tfl_free(&r.m);
+    free(r.buf);
+  }
   free(c.img);
   free(c.label);
   return top1;
 }
 
 static void test_resnet_float_perf_samples(void) {
-  double t = cifar_top1("mlperf-tiny/image_classification/pretrainedResnet.tflite");
-  CHECK_MSG(t >= 88.5 && t <= 91.5, "top-1 %.1f%% is not within 1.5 points of the published 90.0%%", t);
+  /* The MLPerf log's 90.0% (Logs/testing_log.txt) was measured with Keras; this
+   * file gives 87.0% (174 / 200) here and in the reference interpreter, which
+   * must agree sample by sample. The benchmark's quality target is 85%. */
+  double t = cifar_top1("mlperf-tiny/image_classification/pretrainedResnet.tflite", true);
+  CHECK_MSG(t >= 85.0, "top-1 %.1f%% is below the 85%% quality target", t);
 }
 
 static void test_resnet_int8_perf_samples(void) {
   if (!need_int8("ResNet-8 int8 on the 200 perf samples")) return;
-  double t = cifar_top1("mlperf-tiny/image_classification/pretrainedResnet_quant.tflite");
+  double t = cifar_top1("mlperf-tiny/image_classification/pretrainedResnet_quant.tflite", false);
   CHECK_MSG(t >= 87.0 && t <= 90.0, "top-1 %.1f%% is not within 1.5 points of the published 88.5%%", t);
+}
+
+/* All 10,000 CIFAR-10 test images (minutes with the reference kernels:
+ * run when EDGENN_LONG_TESTS=1). */
+static double cifar_full_top1(const char *rel) {
+  char bp[4096];
+  enn_test_require_data("cifar10/cifar-10-batches-bin/test_batch.bin", bp, sizeof bp);
+  FILE *f = fopen(bp, "rb");
+  CHECK(f != NULL);
+  if (!f) return -1;
+  enn_graph *g = load_model(rel);
+  enn_session *s = session_of(g);
+  int n = 0, correct = 0;
+  unsigned char rec[3073];
+  float x[3072], y[10];
+  while (s && fread(rec, 1, sizeof rec, f) == sizeof rec) {
+    for (int p = 0; p < 1024; p++)
+      for (int ch = 0; ch < 3; ch++) x[p * 3 + ch] = (float)rec[1 + ch * 1024 + p];
+    set_input(s, x);
+    CHECK_OK(enn_session_run(s));
+    output_floats(s, y, 10);
+    correct += argmax_f(y, 10) == rec[0];
+    n++;
+  }
+  fclose(f);
+  enn_session_destroy(s);
+  enn_graph_destroy(g);
+  CHECK(n == 10000);
+  double top1 = n ? 100.0 * correct / n : -1;
+  fprintf(stderr, "  %s: top-1 %.2f%% on the %d CIFAR-10 test images\n", rel, top1, n);
+  return top1;
+}
+
+static bool long_tests(void) {
+  const char *e = getenv("EDGENN_LONG_TESTS");
+  if (e && strcmp(e, "1") == 0) return true;
+  fprintf(stderr, "  skipped: the 10,000-image run takes minutes; set EDGENN_LONG_TESTS=1\n");
+  return false;
+}
+
+static void test_resnet_cifar10_full(void) {
+  if (!long_tests()) return;
+  double t = cifar_full_top1("mlperf-tiny/image_classification/pretrainedResnet.tflite");
+  CHECK_MSG(t >= 85.0, "float top-1 %.2f%% is below the 85%% quality target", t);
+  if (!need_int8("ResNet-8 int8 on the CIFAR-10 test set")) return;
+  t = cifar_full_top1("mlperf-tiny/image_classification/pretrainedResnet_quant.tflite");
+  CHECK_MSG(t >= 85.0, "int8 top-1 %.2f%% is below the 85%% quality target", t);
 }
 
 /* ------------------------------------------------------------------ KWS */
 /* Top-1 on the 1000 kws01 samples (int8 MFCC features quantised with the
  * int8 model's input parameters; the float model gets them dequantised). */
-static double kws_top1(const char *rel) {
+static double kws_top1(const char *rel, bool with_ref) {
   char lp[4096], dir[4096], qp[4096];
   enn_test_require_data("mlperf-tiny/keyword_spotting/y_labels.csv", lp, sizeof lp);
   enn_test_require_data("mlperf-tiny/keyword_spotting/kws01_perf_samples", dir, sizeof dir);
@@ -225,6 +337,8 @@ static double kws_top1(const char *rel) {
     free(buf);
   }
   CHECK(fscale > 0);
+  refcmp r = {0};
+  r.on = with_ref && decode_model(rel, &r.buf, &r.m);
   enn_graph *g = load_model(rel);
   enn_session *s = session_of(g);
   FILE *lf = fopen(lp, "r");
@@ -251,6 +365,7 @@ static double kws_top1(const char *rel) {
     CHECK_OK(enn_session_run(s));
     CHECK(output_floats(s, y, 12) == 12);
     correct += argmax_f(y, 12) == label;
+    refcmp_sample(&r, x, y, 12, label);
     n++;
   }
   if (lf) fclose(lf);
@@ -259,17 +374,24 @@ static double kws_top1(const char *rel) {
   enn_graph_destroy(g);
   double top1 = n ? 100.0 * correct / n : -1;
   fprintf(stderr, "  %s: top-1 %.1f%% on %d kws01 samples\n", rel, top1, n);
+  if (r.on) {
+    fprintf(stderr, "  reference interpreter: top-1 %.1f%%, max |output difference| %.2e, %d argmax differences\n",
+            n ? 100.0 * r.ref_correct / n : -1.0, r.max_diff, r.argmax_diff);
+    CHECK(r.max_diff < 1e-4 && r.argmax_diff == 0);
+    enn_tfl_free(&r.m);
+    free(r.buf);
+  }
   return top1;
 }
 
 static void test_kws_float(void) {
-  double t = kws_top1("mlperf-tiny/keyword_spotting/kws_ref_model_float32.tflite");
+  double t = kws_top1("mlperf-tiny/keyword_spotting/kws_ref_model_float32.tflite", true);
   CHECK_MSG(t >= 90.0, "top-1 %.1f%% is below the 90%% quality target", t);
 }
 
 static void test_kws_int8(void) {
   if (!need_int8("KWS DS-CNN int8 on the 1000 kws01 samples")) return;
-  double t = kws_top1("mlperf-tiny/keyword_spotting/kws_ref_model.tflite");
+  double t = kws_top1("mlperf-tiny/keyword_spotting/kws_ref_model.tflite", false);
   CHECK_MSG(t >= 90.0, "top-1 %.1f%% is below the 90%% quality target", t);
 }
 
@@ -284,8 +406,11 @@ static uint32_t rd32(const unsigned char *p) {
   return (uint32_t)p[0] | ((uint32_t)p[1] << 8) | ((uint32_t)p[2] << 16) | ((uint32_t)p[3] << 24);
 }
 
-/* 8-bit palette (read as gray) or 24-bit BMP. */
-static int read_bmp(const char *rel, image *im) {
+/* 8-bit palette (read as gray) or 24-bit BMP. int8_data: the TFLM
+ * person_detection BMPs hold the model's int8 input bytes (pixel - 128 in
+ * two's complement), not pixels: the pixel is the byte XOR 0x80 (viewed
+ * directly they show inverted noise where the scene is mid-gray). */
+static int read_bmp(const char *rel, image *im, bool int8_data) {
   char path[4096];
   enn_test_require_data(rel, path, sizeof path);
   FILE *f = fopen(path, "rb");
@@ -318,7 +443,7 @@ static int read_bmp(const char *rel, image *im) {
     const unsigned char *r = b + off + (size_t)(bottom_up ? h - 1 - y : y) * row;
     for (int x = 0; x < w; x++) {
       unsigned char *o = im->px + ((size_t)y * (size_t)w + (size_t)x) * (size_t)im->c;
-      if (bpp == 8) o[0] = pal[4 * r[x]]; /* gray palette: B = G = R */
+      if (bpp == 8) o[0] = (unsigned char)(pal[4 * r[x]] ^ (int8_data ? 0x80 : 0)); /* gray palette: B = G = R */
       else {
         o[0] = r[3 * x + 2];
         o[1] = r[3 * x + 1];
@@ -352,14 +477,16 @@ static void resize_to(const image *im, int oh, int ow, int oc, float *out) {
     }
 }
 
-/* Runs an image model: pixels mapped by real = pixel * mul + add. */
-static int classify(enn_session *s, const image *im, float mul, float add, float *scores, int n) {
+/* Runs an image model: pixels mapped by real = pixel * mul + add. truncate:
+ * the resized pixels are cut to integers first (libcoral's test stores its
+ * float bilinear result into uint8 that way). */
+static int classify(enn_session *s, const image *im, float mul, float add, bool truncate, float *scores, int n) {
   enn_tensor_desc d;
   CHECK_OK(enn_session_input_desc(s, 0, &d, NULL));
   int oh = (int)d.dims[1], ow = (int)d.dims[2], oc = (int)d.dims[3];
   float *x = malloc(sizeof(float) * (size_t)oh * (size_t)ow * (size_t)oc);
   resize_to(im, oh, ow, oc, x);
-  for (long i = 0; i < (long)oh * ow * oc; i++) x[i] = x[i] * mul + add;
+  for (long i = 0; i < (long)oh * ow * oc; i++) x[i] = (truncate ? floorf(x[i]) : x[i]) * mul + add;
   set_input(s, x);
   free(x);
   CHECK_OK(enn_session_run(s));
@@ -370,17 +497,17 @@ static int classify(enn_session *s, const image *im, float mul, float add, float
 /* person / no_person: class 1 = person (TFLM kPersonIndex, MLPerf VWW). */
 static void person_check(const char *rel, float mul, float add) {
   image p = {0}, q = {0};
-  if (!read_bmp("tflite-micro/person_detection/person.bmp", &p) ||
-      !read_bmp("tflite-micro/person_detection/no_person.bmp", &q))
+  if (!read_bmp("tflite-micro/person_detection/person.bmp", &p, true) ||
+      !read_bmp("tflite-micro/person_detection/no_person.bmp", &q, true))
     return;
   enn_graph *g = load_model(rel);
   enn_session *s = session_of(g);
   if (s) {
     float sc[2];
-    int a = classify(s, &p, mul, add, sc, 2);
+    int a = classify(s, &p, mul, add, false, sc, 2);
     fprintf(stderr, "  %s: person.bmp scores %.3f %.3f", rel, (double)sc[0], (double)sc[1]);
     CHECK_MSG(a == 1, "%s: person.bmp not classified as person", rel);
-    int b = classify(s, &q, mul, add, sc, 2);
+    int b = classify(s, &q, mul, add, false, sc, 2);
     fprintf(stderr, "; no_person.bmp %.3f %.3f\n", (double)sc[0], (double)sc[1]);
     CHECK_MSG(b == 0, "%s: no_person.bmp classified as person", rel);
   }
@@ -406,18 +533,28 @@ static void test_person_detect_int8(void) {
   person_check("tflite-micro/person_detection/person_detect.tflite", 1.0f / 127.5f, -127.0f / 127.5f);
 }
 
+static void test_mcunet_vww(void) {
+  if (!need_int8("MCUNet VWW person / no_person")) return;
+  /* float input with an int8 body (Quantize / Dequantize inside the model);
+   * its first Quantize has scale ~1/127.5, zp 0: real = pixel / 127.5 - 1 */
+  person_check("mcunet/vww.tflite", 1.0f / 127.5f, -1.0f);
+}
+
 static void test_coral_mobilenets_uint8(void) {
   if (!need_int8("Coral MobileNet uint8 on cat.bmp")) return;
   image cat = {0};
-  if (!read_bmp("coral-test-data/images/cat.bmp", &cat)) return;
+  if (!read_bmp("coral-test-data/images/cat.bmp", &cat, false)) return;
   static const struct {
     const char *rel;
     int label;
     float min_score;
   } cases[] = {
-      {"coral-test-data/models/mobilenet_v1_0.25_128_quant.tflite", 283, 0.36f},
-      {"coral-test-data/models/mobilenet_v1_0.5_160_quant.tflite", 286, 0.68f},
-      {"coral-test-data/models/mobilenet_v2_1.0_224_quant.tflite", 286, 0.8f},
+      /* label and score threshold of libcoral's CPU-model test cases
+       * (coral/classification/model_test_cases.bzl, which asks for the label
+       * in the top 3 above the threshold; the top 1 is asked here) */
+      {"coral-test-data/models/mobilenet_v1_0.25_128_quant.tflite", 283, 0.25f},
+      {"coral-test-data/models/mobilenet_v1_0.5_160_quant.tflite", 286, 0.51f},
+      {"coral-test-data/models/mobilenet_v2_1.0_224_quant.tflite", 286, 0.7f},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
     enn_graph *g = load_model(cases[i].rel);
@@ -425,9 +562,9 @@ static void test_coral_mobilenets_uint8(void) {
     if (s) {
       static float sc[1001];
       /* uint8 input, scale 1/128, zp 128: real = (pixel - 128) / 128 */
-      int a = classify(s, &cat, 1.0f / 128.0f, -1.0f, sc, 1001);
+      int a = classify(s, &cat, 1.0f / 128.0f, -1.0f, true, sc, 1001);
       fprintf(stderr, "  %s: top-1 %d (%.3f)\n", cases[i].rel, a, (double)sc[a]);
-      CHECK_MSG(a == cases[i].label && sc[a] >= cases[i].min_score - 0.05f, "%s: top-1 %d score %.3f, expected %d >= %.2f",
+      CHECK_MSG(a == cases[i].label && sc[a] >= cases[i].min_score, "%s: top-1 %d score %.3f, expected %d >= %.2f",
                 cases[i].rel, a, (double)sc[a], cases[i].label, (double)cases[i].min_score);
     }
     enn_session_destroy(s);
@@ -437,119 +574,92 @@ static void test_coral_mobilenets_uint8(void) {
 }
 
 /* ------------------------------------------------ hello world and AD */
-static void test_hello_world_float(void) {
-  enn_graph *g = load_model("tflite-micro/hello_world/hello_world_float.tflite");
+static void hello_world(const char *rel) {
+  enn_graph *g = load_model(rel);
   enn_session *s = session_of(g);
   if (s) {
     double worst = 0;
     for (int i = 0; i <= 20; i++) {
-      float x = (float)(i * 2.0 * 3.14159265358979 / 20.0), y;
+      float x = (float)(i * 2.0 * 3.14159265358979 / 20.0), y = 0;
       set_input(s, &x);
       CHECK_OK(enn_session_run(s));
       output_floats(s, &y, 1);
       double e = fabs((double)y - sin((double)x));
       if (e > worst) worst = e;
     }
-    fprintf(stderr, "  hello_world: max |y - sin x| = %.3f\n", worst);
+    fprintf(stderr, "  %s: max |y - sin x| = %.3f\n", rel, worst);
     CHECK(worst < 0.2);
   }
   enn_session_destroy(s);
   enn_graph_destroy(g);
 }
 
-/* The AD autoencoder is 10 FULLY_CONNECTED layers: reference-computed here
- * from the decoded file (weights, biases, fused activations) with plain
- * loops, and compared with the imported graph on the 196 windows of the
- * shipped sample. */
+static void test_hello_world(void) {
+  hello_world("tflite-micro/hello_world/hello_world_float.tflite");
+  if (need_int8("hello_world int8")) hello_world("tflite-micro/hello_world/hello_world_int8.tflite");
+}
+
+/* The AD autoencoder (10 FULLY_CONNECTED layers) on the 196 windows of the
+ * shipped sample, against the reference interpreter; a normal sample must
+ * be reconstructed better than by its mean. */
 static void test_ad01_float(void) {
-  char mp[4096], sp[4096];
-  enn_test_require_data("mlperf-tiny/anomaly_detection/ad01_fp32.tflite", mp, sizeof mp);
+  char sp[4096];
+  const char *rel = "mlperf-tiny/anomaly_detection/ad01_fp32.tflite";
   enn_test_require_data("mlperf-tiny/anomaly_detection/normal_id_01_00000000_hist_librosa.bin", sp, sizeof sp);
-  FILE *f = fopen(mp, "rb");
-  CHECK(f != NULL);
-  if (!f) return;
-  fseek(f, 0, SEEK_END);
-  long sz = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  unsigned char *buf = malloc((size_t)sz);
-  CHECK(fread(buf, 1, (size_t)sz, f) == (size_t)sz);
-  fclose(f);
   float *sample = malloc(102400);
-  f = fopen(sp, "rb");
+  FILE *f = fopen(sp, "rb");
   CHECK(f && fread(sample, 1, 102400, f) == 102400);
   if (f) fclose(f);
-  tfl_model m;
-  CHECK_OK(enn_tfl_parse(buf, (size_t)sz, mp, NULL, &m));
-  enn_graph *g = NULL;
-  CHECK_OK(enn_tflite_load(mp, NULL, &g));
+  refcmp r = {0};
+  r.on = decode_model(rel, &r.buf, &r.m);
+  enn_graph *g = load_model(rel);
   enn_session *s = session_of(g);
-  double worst = 0, mse_sum = 0, var_sum = 0;
+  double worst = 0, scale = 0, mse_sum = 0, var_sum = 0;
   int windows = 0;
-  for (int start = 0; s && start + 640 <= 25600; start += 128, windows++) {
+  for (int start = 0; s && r.on && start + 640 <= 25600; start += 128, windows++) {
     const float *x = sample + start;
+    float got[640], ref[640];
     set_input(s, x);
     CHECK_OK(enn_session_run(s));
-    float got[640];
     output_floats(s, got, 640);
-    /* reference */
-    double a[640], bufv[640];
-    int n = 640;
-    for (int i = 0; i < 640; i++) a[i] = x[i];
-    for (int k = 0; k < m.nops; k++) {
-      const tfl_op *o = &m.ops[k];
-      const tfl_tensor *w = &m.t[o->in[1]], *b = o->n_in > 2 && o->in[2] >= 0 ? &m.t[o->in[2]] : NULL;
-      uint8_t act = 0;
-      if (o->has_opt) enn_fb_u8(&o->opt, 0, "act", 0, &act);
-      int nout = (int)w->dims[0], nin = (int)w->dims[1];
-      CHECK(nin == n && nout <= 640);
-      for (int r = 0; r < nout; r++) {
-        double acc = 0;
-        float bv = 0;
-        if (b) memcpy(&bv, b->data + 4 * r, 4);
-        for (int c = 0; c < nin; c++) {
-          float wv;
-          memcpy(&wv, w->data + 4 * ((size_t)r * (size_t)nin + (size_t)c), 4);
-          acc += (double)wv * a[c];
-        }
-        acc += bv;
-        bufv[r] = act == 1 ? (acc > 0 ? acc : 0) : acc;
-      }
-      n = nout;
-      memcpy(a, bufv, sizeof(double) * (size_t)n);
-    }
+    CHECK(tref_run(&r.m, x, ref));
     double mean = 0, mse = 0, var = 0;
     for (int i = 0; i < 640; i++) mean += x[i] / 640.0;
     for (int i = 0; i < 640; i++) {
-      double e = fabs((double)got[i] - a[i]) / (1.0 + fabs(a[i]));
+      double e = fabs((double)got[i] - (double)ref[i]);
       if (e > worst) worst = e;
+      if (fabs((double)ref[i]) > scale) scale = fabs((double)ref[i]);
       mse += ((double)got[i] - x[i]) * ((double)got[i] - x[i]) / 640.0;
       var += (x[i] - mean) * (x[i] - mean) / 640.0;
     }
     mse_sum += mse;
     var_sum += var;
   }
-  fprintf(stderr, "  ad01: %d windows, max rel. error vs reference %.2e, mean reconstruction MSE %.3f (input variance %.3f)\n",
-          windows, worst, mse_sum / (windows ? windows : 1), var_sum / (windows ? windows : 1));
+  fprintf(stderr, "  ad01: %d windows, max |output - reference| %.2e (outputs up to %.1f), mean reconstruction MSE %.3f "
+                  "(input variance %.3f)\n",
+          windows, worst, scale, mse_sum / (windows ? windows : 1), var_sum / (windows ? windows : 1));
   CHECK(windows == 196);
-  CHECK(worst < 1e-4);
-  CHECK(mse_sum < var_sum); /* a normal sample is reconstructed better than by its mean */
+  CHECK(worst <= 2e-4 * scale); /* float32 sums of 640 terms through 10 layers vs double */
+  CHECK(mse_sum < var_sum);
   enn_session_destroy(s);
   enn_graph_destroy(g);
-  enn_tfl_free(&m);
+  if (r.on) enn_tfl_free(&r.m);
+  free(r.buf);
   free(sample);
-  free(buf);
 }
 
 int main(void) {
-  ENN_RUN(test_hello_world_float);
+  ENN_RUN(test_hello_world);
   ENN_RUN(test_ad01_float);
   ENN_RUN(test_resnet_float_perf_samples);
   ENN_RUN(test_kws_float);
   ENN_RUN(test_vww_float_person);
   ENN_RUN(test_resnet_int8_perf_samples);
+  ENN_RUN(test_resnet_cifar10_full);
   ENN_RUN(test_kws_int8);
   ENN_RUN(test_vww_int8_person);
   ENN_RUN(test_person_detect_int8);
+  ENN_RUN(test_mcunet_vww);
   ENN_RUN(test_coral_mobilenets_uint8);
   return enn_test_finish();
 }

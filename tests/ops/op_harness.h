@@ -5,8 +5,9 @@
  * oh_run_n builds a graph of the given inputs (each a graph input fed
  * before the run, or a graph constant) -> the node -> its outputs, creates a
  * session with optimisation off (the node runs as built, on its reference
- * kernel), runs it and copies every output out; it also reports the node's
- * MACs and the kernel the session chose. oh_run is the one-output form
+ * kernel: the kernel level is capped at ref), runs it and copies every
+ * output out; it also reports the node's MACs and the kernel the session
+ * chose. oh_run is the one-output form
  * that returns all of it in an oh_out; oh_add_only only adds the node (for
  * error tests: infer runs when a node is added).
  *
@@ -20,6 +21,7 @@
 
 #include <stdint.h>
 
+#include "kernels/kernels.h"
 #include "test.h"
 
 /* ------------------------------------------------------------ tensors */
@@ -62,6 +64,7 @@ static inline long oh_dims_numel(int32_t rank, const int64_t *dims) {
 /* A session of g with optimisation off, so the graph runs as built; *s is
  * NULL when it fails. */
 static inline enn_status oh_session(const enn_graph *g, enn_session **s) {
+  enn_kernel_set_isa_cap(ENN_ISA_REF); /* reference kernels; the SIMD ones: tests/kernels/ */
   enn_session_options o;
   enn_session_options_init(&o);
   o.optimize = 0;

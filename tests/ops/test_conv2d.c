@@ -257,7 +257,7 @@ static void test_errors(void) {
   a.act = 99;
   OH_CHECK_ERR(ENN_OP_CONV2D, "cv_act", &a, in, 3, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
   a.act = ENN_ACT_NONE;
-  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_i8", &a, in, 3, ENN_DTYPE_I8, ENN_ERR_UNSUPPORTED);
+  OH_CHECK_ERR(ENN_OP_CONV2D, "cv_u8", &a, in, 3, ENN_DTYPE_U8, ENN_ERR_UNSUPPORTED); /* int8: test_q8_conv2d.c */
   OH_CHECK_ERR(ENN_OP_CONV2D, "cv_arity", &a, in, 1, ENN_DTYPE_F32, ENN_ERR_INVALID_ARG);
 }
 

@@ -134,9 +134,9 @@ static void test_errors(void) {
   in[0] = oh_tensor(0, NULL, NULL, 0);
   in[1] = oh_tensor(2, (int64_t[]){4, 1}, NULL, 1);
   OH_CHECK_ERR(ENN_OP_FULLY_CONNECTED, "fc_scalar", NULL, in, 2, ENN_DTYPE_F32, ENN_ERR_SHAPE);
-  /* dtype */
+  /* dtype (int8 has its own path, tests/ops/test_q8_fully_connected.c; uint8 is refused) */
   in[0] = oh_tensor(2, (int64_t[]){2, 1}, NULL, 0);
-  OH_CHECK_ERR(ENN_OP_FULLY_CONNECTED, "fc_i8", NULL, in, 2, ENN_DTYPE_I8, ENN_ERR_UNSUPPORTED);
+  OH_CHECK_ERR(ENN_OP_FULLY_CONNECTED, "fc_u8", NULL, in, 2, ENN_DTYPE_U8, ENN_ERR_UNSUPPORTED);
   /* unknown activation; bad clip bounds */
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_FULLY_CONNECTED);

@@ -141,6 +141,12 @@ static enn_status new_val(ox_ctx *c, const char *name, ox_val **out) {
   return ENN_OK;
 }
 
+char *ox_tmp_name(ox_ctx *c, const char *tag) {
+  char nm[96];
+  snprintf(nm, sizeof nm, "\x01" "%s%d_%d", tag, c->node_index, c->n_tmp++);
+  return ox_arena_str(c->arena, (const uint8_t *)nm, strlen(nm));
+}
+
 ox_val *ox_in(ox_ctx *c, int32_t i) {
   const ox_node *n = c->node;
   if (!n || !ox_has_in(n, i)) return NULL;
@@ -341,6 +347,10 @@ enn_status ox_add(ox_ctx *c, enn_op op, const char *suffix, const int32_t *in, i
                             node_label(c->node, lab, sizeof lab));
     return enn_err_prefix(st, "onnx");
   }
+  for (int32_t k = 0; k < n_out; k++) {
+    const enn_tensor_desc *d = ox_desc(c, out[k]);
+    if ((st = ox_check_numel(c, d->rank, d->dims, NULL))) return st;
+  }
   return ENN_OK;
 }
 
@@ -480,6 +490,8 @@ static enn_status relayout(ox_ctx *c, ox_val *v, const ox_form *src, const int8_
   }
   c->node = saved;
   if (st) return enn_err_prefix(st, "onnx: layout change of '%s'", v->name);
+  const enn_tensor_desc *od_ = ox_desc(c, *id);
+  if ((st = ox_check_numel(c, od_->rank, od_->dims, NULL))) return st;
   add_form(v, *id, w);
   return ENN_OK;
 }
@@ -724,7 +736,7 @@ static enn_status add_inputs(ox_ctx *c) {
     if ((st = ox_check_numel(c, vi->rank, vi->dims, &numel))) return st;
     int32_t id;
     if ((st = enn_graph_add_input(c->g, vi->name, &d, &id))) return enn_err_prefix(st, "onnx: graph input '%s'", vi->name);
-    if (dt == ENN_DTYPE_U8 || dt == ENN_DTYPE_I8) {
+    if (dt == ENN_DTYPE_U8 || dt == ENN_DTYPE_I8 || dt == ENN_DTYPE_I32) {
       /* raw integers: quantised consumers apply their own scale / zero point */
       const float one = 1.0f;
       const int32_t zero = 0;

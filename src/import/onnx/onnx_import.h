@@ -76,6 +76,8 @@ typedef struct ox_ctx {
 } ox_ctx;
 
 /* ---------------------------------------------------------------- values */
+/* A fresh internal value name (starts with \x01, never an ONNX name). */
+char *ox_tmp_name(ox_ctx *c, const char *tag);
 /* Looks a value up by name (NULL if unknown). */
 ox_val *ox_find(ox_ctx *c, const char *name);
 /* Input i of the current node: NULL when absent (i >= n_in or ""). */
@@ -199,6 +201,22 @@ enn_status ox_host_expand(ox_ctx *c, const ox_val *x, int32_t rank, const int64_
 void ox_slice_axis(int64_t dim, int64_t start, int64_t end, int64_t step, int64_t *first, int64_t *count);
 /* Permutes host elements (esz bytes each): out dim k = in dim perm[k]. */
 void ox_permute_host(const void *src, void *dst, size_t esz, int32_t rank, const int64_t *dims, const int8_t *perm);
+
+/* Conv attributes (kernel_shape / strides / dilations / pads / auto_pad /
+ * group) of the current node as Conv2D attrs; a 1-D window (nsp 1) is the
+ * W axis with H = 1. wk: the weights' spatial dims. */
+enn_status ox_conv_attrs(ox_ctx *c, int32_t nsp, const int64_t *wk, enn_attrs *a);
+/* Quantised values as f32 tensors holding their integers exactly, in
+ * layout perm (onnx_ops_quant.c); and the way back: Quantize (scale 1,
+ * zero point 0, half-to-even) of such a tensor, defined as value `name` of
+ * type dtype (OX_UINT8 / OX_INT8) in layout perm. */
+enn_status ox_q8_raw(ox_ctx *c, ox_val *v, const int8_t *perm, int32_t *id);
+enn_status ox_q8_from_raw(ox_ctx *c, int32_t raw, int32_t dtype, const char *name, const int8_t *perm);
+/* ox_q8_raw in the layout of v's first form (identity for constants). */
+enn_status ox_q8_raw_any(ox_ctx *c, ox_val *v, int32_t *id, int8_t *perm);
+/* A run-time quantised (uint8 / int8) value: data-movement operators run
+ * on its raw form and requantise (exactly). */
+static inline bool ox_is_q8_rt(const ox_val *v) { return ox_is_q8(v->dtype) && !v->host; }
 
 /* Element-wise helpers shared by several converters (onnx_ops_nn.c). */
 enn_status ox_binary(ox_ctx *c, enn_op op, ox_val *a, ox_val *b, const char *out_name, int32_t act);

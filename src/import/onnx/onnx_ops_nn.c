@@ -115,10 +115,8 @@ static enn_status cv_sum_mean(ox_ctx *c, const ox_node *n, bool mean) {
   for (int32_t i = 1; i < n->n_in; i++) {
     ox_val *b = ox_in(c, i);
     if (!b) return ox_bad(c, "input %d is missing", i);
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "\x01sum%d_%d", c->node_index, i);
     const bool last = i == n->n_in - 1 && !mean;
-    char *nm = last ? (char *)n->out[0] : ox_arena_str(c->arena, (const uint8_t *)tmp, strlen(tmp));
+    char *nm = last ? (char *)n->out[0] : ox_tmp_name(c, "sum");
     if (!nm) return ENN_ERR_NO_MEMORY;
     char sfx[32];
     snprintf(sfx, sizeof sfx, ".add%d", i);
@@ -129,9 +127,7 @@ static enn_status cv_sum_mean(ox_ctx *c, const ox_node *n, bool mean) {
   }
   if (!mean) return ENN_OK;
   ox_val *k;
-  char kn[64];
-  snprintf(kn, sizeof kn, "\x01mean%d", c->node_index);
-  char *kname = ox_arena_str(c->arena, (const uint8_t *)kn, strlen(kn));
+  char *kname = ox_tmp_name(c, "mean");
   float *cnt = ox_arena_alloc(c->arena, sizeof(float));
   if (!kname || !cnt) return ENN_ERR_NO_MEMORY;
   *cnt = (float)n->n_in;
@@ -147,9 +143,7 @@ static enn_status cv_mean(ox_ctx *c, const ox_node *n) { return cv_sum_mean(c, n
 static enn_status cv_neg(ox_ctx *c, const ox_node *n) {
   ox_val *x = ox_in(c, 0);
   if (!x) return ox_bad(c, "input 0 is missing");
-  char kn[64];
-  snprintf(kn, sizeof kn, "\x01neg%d", c->node_index);
-  char *kname = ox_arena_str(c->arena, (const uint8_t *)kn, strlen(kn));
+  char *kname = ox_tmp_name(c, "neg");
   if (!kname) return ENN_ERR_NO_MEMORY;
   enn_status st;
   if (x->host) {
@@ -330,13 +324,14 @@ static void window_attrs(const ox_win *w, enn_attrs *a) {
   a->pad_mode = w->pad_mode;
 }
 
-/* X (rank 3 or 4, ONNX N C [H] W) as a 4-D NHWC IR tensor. */
+/* X (rank 3 or 4, ONNX N C [H] W) as a 4-D NHWC IR tensor (for a
+ * quantised X: its raw form). */
 static enn_status spatial_in(ox_ctx *c, ox_val *x, int32_t *id, int32_t *nsp) {
   if (x->rank != 3 && x->rank != 4)
     return ox_unsupported(c, "%d-D input (edgenn runs 1-D and 2-D spatial operators)", x->rank - 2);
   int8_t cl[OX_MAX_RANK];
   ox_perm_cl(x->rank, cl);
-  enn_status st = ox_get(c, x, cl, id);
+  enn_status st = ox_is_q8_rt(x) ? ox_q8_raw(c, x, cl, id) : ox_get(c, x, cl, id);
   if (st) return st;
   *nsp = x->rank - 2;
   if (*nsp == 1) {
@@ -346,8 +341,9 @@ static enn_status spatial_in(ox_ctx *c, ox_val *x, int32_t *id, int32_t *nsp) {
   return ENN_OK;
 }
 
-/* Defines the node's output from a 4-D NHWC result (1-D: drops H). */
-static enn_status spatial_out(ox_ctx *c, int32_t y, int32_t nsp, const char *name) {
+/* Defines the node's output from a 4-D NHWC result (1-D: drops H); a
+ * quantised result (dtype) is requantised from its raw values. */
+static enn_status spatial_out_t(ox_ctx *c, int32_t y, int32_t nsp, const char *name, int32_t dtype) {
   int8_t cl[OX_MAX_RANK];
   enn_status st;
   if (nsp == 1) {
@@ -356,13 +352,31 @@ static enn_status spatial_out(ox_ctx *c, int32_t y, int32_t nsp, const char *nam
     if ((st = ox_reshape(c, y, 3, dims, NULL, &y))) return st;
   }
   ox_perm_cl(nsp + 2, cl);
+  if (ox_is_q8(dtype)) return ox_q8_from_raw(c, y, dtype, name, cl);
   return ox_def_ir(c, name, OX_FLOAT, y, cl);
+}
+
+static enn_status spatial_out(ox_ctx *c, int32_t y, int32_t nsp, const char *name) {
+  return spatial_out_t(c, y, nsp, name, OX_FLOAT);
+}
+
+enn_status ox_conv_attrs(ox_ctx *c, int32_t nsp, const int64_t *wk, enn_attrs *a) {
+  ox_win win;
+  int64_t group;
+  enn_status st;
+  if ((st = parse_window(c, nsp, wk, &win)) || (st = ox_attr_i(c, "group", 1, &group))) return st;
+  if (group < 1 || group > INT32_MAX) return ox_bad(c, "group %lld", (long long)group);
+  enn_attrs_init_op(a, ENN_OP_CONV2D);
+  window_attrs(&win, a);
+  a->groups = (int32_t)group;
+  return ENN_OK;
 }
 
 static enn_status cv_conv(ox_ctx *c, const ox_node *n) {
   ox_val *x = ox_in(c, 0), *w = ox_in(c, 1), *b = ox_in(c, 2);
   if (!x || !w) return ox_bad(c, "needs X and W");
   if (w->rank != x->rank) return ox_bad(c, "W has rank %d, X rank %d", w->rank, x->rank);
+  if (ox_is_q8_rt(x)) return ox_unsupported(c, "a quantised input");
   int32_t xin = 0, nsp = 0;
   enn_status st;
   if ((st = spatial_in(c, x, &xin, &nsp))) return st;
@@ -393,6 +407,7 @@ static enn_status cv_pool(ox_ctx *c, const ox_node *n, enn_op op) {
   ox_val *x = ox_in(c, 0);
   if (!x) return ox_bad(c, "input 0 is missing");
   if (n->n_out > 1 && n->out[1][0]) return ox_unsupported(c, "the Indices output of MaxPool");
+  if (ox_is_q8_rt(x) && op != ENN_OP_MAX_POOL) return ox_unsupported(c, "a quantised input");
   int32_t xin = 0, nsp = 0, y = 0;
   enn_status st;
   if ((st = spatial_in(c, x, &xin, &nsp))) return st;
@@ -407,8 +422,8 @@ static enn_status cv_pool(ox_ctx *c, const ox_node *n, enn_op op) {
   window_attrs(&win, &a);
   a.ceil_mode = ceil_mode != 0;
   a.count_include_pad = cip != 0;
-  if ((st = ox_add(c, op, nsp == 1 ? ".2d_out" : NULL, &xin, 1, &a, 1, &y))) return st;
-  return spatial_out(c, y, nsp, n->out[0]);
+  if ((st = ox_add(c, op, nsp == 1 || ox_is_q8_rt(x) ? ".2d_out" : NULL, &xin, 1, &a, 1, &y))) return st;
+  return spatial_out_t(c, y, nsp, n->out[0], ox_is_q8_rt(x) ? x->dtype : OX_FLOAT);
 }
 static enn_status cv_maxpool(ox_ctx *c, const ox_node *n) { return cv_pool(c, n, ENN_OP_MAX_POOL); }
 static enn_status cv_avgpool(ox_ctx *c, const ox_node *n) { return cv_pool(c, n, ENN_OP_AVG_POOL); }
@@ -416,6 +431,7 @@ static enn_status cv_avgpool(ox_ctx *c, const ox_node *n) { return cv_pool(c, n,
 static enn_status cv_gpool(ox_ctx *c, const ox_node *n, enn_op op) {
   ox_val *x = ox_in(c, 0);
   if (!x) return ox_bad(c, "input 0 is missing");
+  if (ox_is_q8_rt(x)) return ox_unsupported(c, "a quantised input");
   int32_t xin = 0, nsp = 0, y = 0;
   enn_status st;
   if ((st = spatial_in(c, x, &xin, &nsp))) return st;

@@ -445,6 +445,13 @@ static enn_status cv_cast(ox_ctx *c, const ox_node *n) {
   enn_status st;
   if ((st = ox_attr_i(c, "to", -1, &to))) return st;
   if (to == x->dtype) return ox_def_alias(c, n->out[0], x);
+  if (!x->host && to == OX_FLOAT && (x->dtype == OX_UINT8 || x->dtype == OX_INT8 || x->dtype == OX_INT32)) {
+    /* integers to float: the raw form is that float tensor */
+    int32_t id;
+    int8_t perm[OX_MAX_RANK];
+    if ((st = ox_q8_raw_any(c, x, &id, perm))) return st;
+    return ox_def_ir(c, n->out[0], OX_FLOAT, id, perm);
+  }
   if (!x->host) return ox_unsupported(c, "a run-time cast from %s to %s", ox_dtype_name(x->dtype), ox_dtype_name((int32_t)to));
   if (!ox_dtype_size((int32_t)to) || to == OX_BFLOAT16) return ox_unsupported(c, "casting to %s", ox_dtype_name((int32_t)to));
   void *y = host_buf(c, (int32_t)to, x->numel);
@@ -557,9 +564,7 @@ static enn_status minmax(ox_ctx *c, const ox_node *n, char op) {
   for (int32_t i = 1; i < n->n_in; i++) {
     ox_val *b = ox_in(c, i);
     if (!b) return ox_bad(c, "input %d is missing", i);
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "\x01mm%d_%d", c->node_index, i);
-    char *nm = i == n->n_in - 1 ? (char *)n->out[0] : ox_arena_str(c->arena, (const uint8_t *)tmp, strlen(tmp));
+    char *nm = i == n->n_in - 1 ? (char *)n->out[0] : ox_tmp_name(c, "mm");
     if (!nm) return ENN_ERR_NO_MEMORY;
     if ((st = ox_host_binary(c, op, acc, b, nm))) return st;
     acc = ox_find(c, nm);
@@ -648,8 +653,8 @@ const ox_op_entry ox_ops_shape[] = {
     {"", "Xor", 7, cv_xor},
     {"", "Not", 1, cv_not},
     {"", "Where", 9, cv_where},
-    {"", "Min", 8, cv_min},
-    {"", "Max", 8, cv_max},
+    {"", "Min", 1, cv_min},
+    {"", "Max", 1, cv_max},
     {"", "Abs", 6, cv_abs},
     {"", "Floor", 6, cv_floor},
     {"", "Ceil", 6, cv_ceil},

@@ -275,19 +275,27 @@ static enn_status cv_concat(ox_ctx *c, const ox_node *n) {
       if (k != ax && vs[i]->dims[k] != vs[0]->dims[k]) return ox_bad(c, "input %d's shape differs outside the axis", i);
   }
   if (all_host) return ox_host_concat(c, vs, n->n_in, ax, n->out[0]);
+  const bool q8 = ox_is_q8(vs[0]->dtype);
   int8_t perm[OX_MAX_RANK];
   ox_pick_layout(c, vs, n->n_in, r, perm);
   int32_t ids[ENN_MAX_SPLITS], m = 0, y;
+  if (q8) {
+    for (int32_t i = 0; i < n->n_in; i++)
+      if (vs[i]->dtype != vs[0]->dtype) return ox_bad(c, "inputs have different types");
+    for (int32_t i = 0; i < n->n_in && ox_perm_is_identity(r, perm); i++)
+      if (!vs[i]->host && vs[i]->n_forms) memcpy(perm, vs[i]->forms[0].perm, OX_MAX_RANK);
+  }
   for (int32_t i = 0; i < n->n_in; i++) {
     if (vs[i]->numel == 0) continue; /* an empty piece adds nothing */
-    if ((st = ox_get(c, vs[i], perm, &ids[m++]))) return st;
+    if ((st = q8 ? ox_q8_raw(c, vs[i], perm, &ids[m++]) : ox_get(c, vs[i], perm, &ids[m++]))) return st;
   }
   if (m == 0) return ox_unsupported(c, "an empty result");
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_CONCAT);
   a.axis = ox_perm_pos(r, perm, ax);
-  if (m == 1) return ox_def_ir(c, n->out[0], OX_FLOAT, ids[0], perm);
-  if ((st = ox_add(c, ENN_OP_CONCAT, NULL, ids, m, &a, 1, &y))) return st;
+  if (m == 1) y = ids[0];
+  else if ((st = ox_add(c, ENN_OP_CONCAT, q8 ? ".raw" : NULL, ids, m, &a, 1, &y))) return st;
+  if (q8) return ox_q8_from_raw(c, y, vs[0]->dtype, n->out[0], perm);
   return ox_def_ir(c, n->out[0], OX_FLOAT, y, perm);
 }
 
@@ -338,16 +346,18 @@ static enn_status cv_split(ox_ctx *c, const ox_node *n) {
     if (sizes[i] == 0) return ox_unsupported(c, "an empty output");
   int32_t id, ys[ENN_MAX_SPLITS];
   int8_t perm[OX_MAX_RANK];
-  if ((st = ox_get_any(c, x, &id, perm))) return st;
+  const bool q8 = ox_is_q8_rt(x);
+  if ((st = q8 ? ox_q8_raw_any(c, x, &id, perm) : ox_get_any(c, x, &id, perm))) return st;
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_SPLIT);
   a.axis = ox_perm_pos(x->rank, perm, ax);
   a.n_splits = no;
   for (int32_t i = 0; i < no; i++) a.splits[i] = sizes[i];
-  if (no == 1) return ox_def_ir(c, n->out[0], OX_FLOAT, id, perm);
-  if ((st = ox_add(c, ENN_OP_SPLIT, NULL, &id, 1, &a, no, ys))) return st;
+  if (no == 1) ys[0] = id;
+  else if ((st = ox_add(c, ENN_OP_SPLIT, q8 ? ".raw" : NULL, &id, 1, &a, no, ys))) return st;
   for (int32_t i = 0; i < no; i++)
-    if ((st = ox_def_ir(c, n->out[i], OX_FLOAT, ys[i], perm))) return st;
+    if ((st = q8 ? ox_q8_from_raw(c, ys[i], x->dtype, n->out[i], perm) : ox_def_ir(c, n->out[i], OX_FLOAT, ys[i], perm)))
+      return st;
   return ENN_OK;
 }
 
@@ -405,7 +415,8 @@ static enn_status cv_slice(ox_ctx *c, const ox_node *n) {
     if (count[k] == 0) return ox_unsupported(c, "an empty result");
   int32_t id, y;
   int8_t perm[OX_MAX_RANK];
-  if ((st = ox_get_any(c, x, &id, perm))) return st;
+  const bool q8 = ox_is_q8_rt(x);
+  if ((st = q8 ? ox_q8_raw_any(c, x, &id, perm) : ox_get_any(c, x, &id, perm))) return st;
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_SLICE);
   a.n_axes = ns;
@@ -417,7 +428,8 @@ static enn_status cv_slice(ox_ctx *c, const ox_node *n) {
     const int64_t e = first[ax[i]] + step[ax[i]] * count[ax[i]];
     a.ends[i] = e < 0 ? INT64_MIN : e;
   }
-  if ((st = ox_add(c, ENN_OP_SLICE, NULL, &id, 1, &a, 1, &y))) return st;
+  if ((st = ox_add(c, ENN_OP_SLICE, q8 ? ".raw" : NULL, &id, 1, &a, 1, &y))) return st;
+  if (q8) return ox_q8_from_raw(c, y, x->dtype, n->out[0], perm);
   return ox_def_ir(c, n->out[0], OX_FLOAT, y, perm);
 }
 
@@ -626,11 +638,13 @@ static enn_status cv_gather(ox_ctx *c, const ox_node *n) {
   /* run-time data, constant indices: slices along the axis */
   int64_t *idx;
   if ((st = ox_host_i64(c, iv, "the indices input", &idx))) return st;
-  if (iv->rank > 1 || iv->numel < 1 || iv->numel > ENN_MAX_SPLITS)
-    return ox_unsupported(c, "indices of shape rank %d / %lld elements on run-time data", iv->rank, (long long)iv->numel);
+  if (iv->numel < 1 || iv->numel > ENN_MAX_SPLITS || x->rank - 1 + iv->rank > OX_MAX_RANK)
+    return ox_unsupported(c, "indices of rank %d with %lld elements on run-time data (1..%d)", iv->rank,
+                          (long long)iv->numel, ENN_MAX_SPLITS);
   int32_t id;
   int8_t perm[OX_MAX_RANK];
-  if ((st = ox_get_any(c, x, &id, perm))) return st;
+  if (iv->rank > 1) ox_perm_identity(x->rank, perm); /* the result is reshaped: ONNX layout */
+  if ((st = iv->rank > 1 ? ox_get(c, x, perm, &id) : ox_get_any(c, x, &id, perm))) return st;
   const int32_t pos = ox_perm_pos(x->rank, perm, ax);
   const int64_t dim = x->dims[ax];
   int32_t parts[ENN_MAX_SPLITS], y;
@@ -656,6 +670,16 @@ static enn_status cv_gather(ox_ctx *c, const ox_node *n) {
     if ((st = ox_add(c, ENN_OP_CONCAT, ".cat", parts, (int32_t)iv->numel, &a, 1, &y))) return st;
   }
   if (iv->rank == 1) return ox_def_ir(c, n->out[0], OX_FLOAT, y, perm);
+  if (iv->rank > 1) {
+    /* [.., numel, ..] -> [.., indices dims.., ..] */
+    int64_t dims[OX_MAX_RANK];
+    int32_t j = 0;
+    for (int32_t k = 0; k < ax; k++) dims[j++] = x->dims[k];
+    for (int32_t k = 0; k < iv->rank; k++) dims[j++] = iv->dims[k];
+    for (int32_t k = ax + 1; k < x->rank; k++) dims[j++] = x->dims[k];
+    if ((st = ox_reshape(c, y, j, dims, NULL, &y))) return st;
+    return ox_def_ir(c, n->out[0], OX_FLOAT, y, NULL);
+  }
   /* scalar index: the axis disappears */
   const enn_tensor_desc *d = ox_desc(c, y);
   int64_t dims[OX_MAX_RANK];
@@ -693,9 +717,7 @@ static enn_status cv_expand(ox_ctx *c, const ox_node *n) {
   if ((st = ox_check_numel(c, ns, shape, &numel))) return st;
   float *z = ox_arena_alloc(c->arena, (size_t)(numel ? numel : 1) * sizeof(float));
   if (!z) return ENN_ERR_NO_MEMORY;
-  char kn[64];
-  snprintf(kn, sizeof kn, "\x01zeros%d", c->node_index);
-  char *kname = ox_arena_str(c->arena, (const uint8_t *)kn, strlen(kn));
+  char *kname = ox_tmp_name(c, "zeros");
   if (!kname) return ENN_ERR_NO_MEMORY;
   if ((st = ox_def_host(c, kname, OX_FLOAT, ns, shape, z))) return st;
   return ox_binary(c, ENN_OP_ADD, x, ox_find(c, kname), n->out[0], ENN_ACT_NONE);

@@ -441,11 +441,37 @@ enn_status enn_tfl_opt_f32(tfl_imp *c, const enn_fb_table *opt, int32_t id, cons
 }
 
 /* --------------------------------------------------------------- driver */
-/* One message listing every operator without a converter. */
+/* Whether tensor t has an element type edgenn imports. */
+static bool type_ok(const tfl_tensor *t) {
+  switch (t->type) {
+  case TFL_FLOAT32: case TFL_INT8: case TFL_UINT8: case TFL_INT32: case TFL_INT64: return true;
+  case TFL_FLOAT16: return t->data != NULL;
+  default: return false;
+  }
+}
+
+/* Why operator k cannot be imported: NULL = it can; "" = no converter;
+ * otherwise the first tensor of an element type edgenn does not take. */
+static const char *unsupported_reason(const tfl_model *m, int32_t k, char *buf, size_t cap) {
+  const tfl_op *o = &m->ops[k];
+  if (!enn_tfl_converter(o->code)) return "";
+  for (int32_t i = 0; i < o->n_in + o->n_out; i++) {
+    const int32_t ti = i < o->n_in ? o->in[i] : o->out[i - o->n_in];
+    if (ti >= 0 && !type_ok(&m->t[ti])) {
+      snprintf(buf, cap, "%s tensor '%.40s'", enn_tfl_type_name(m->t[ti].type), m->t[ti].name);
+      return buf;
+    }
+  }
+  return NULL;
+}
+
+/* One message listing every operator edgenn cannot import (no converter,
+ * or tensors of a type it does not take, e.g. the int16 of 16x8 models). */
 static enn_status refuse_unsupported(const tfl_model *m) {
   int32_t bad = 0;
+  char why[96];
   for (int32_t k = 0; k < m->nops; k++)
-    if (!enn_tfl_converter(m->ops[k].code)) bad++;
+    if (unsupported_reason(m, k, why, sizeof why)) bad++;
   if (!bad) return ENN_OK;
   char msg[1024];
   size_t n = (size_t)snprintf(msg, sizeof msg, "%s: %d of %d operators are not supported by edgenn:", m->fb.src, bad,
@@ -453,12 +479,13 @@ static enn_status refuse_unsupported(const tfl_model *m) {
   int32_t listed = 0;
   for (int32_t k = 0; k < m->nops; k++) {
     const tfl_op *o = &m->ops[k];
-    if (enn_tfl_converter(o->code)) continue;
-    char nb[32], item[200];
+    const char *r = unsupported_reason(m, k, why, sizeof why);
+    if (!r) continue;
+    char nb[32], item[300];
     const char *on = enn_tfl_op_name(o->code, nb, sizeof nb);
     const char *tn = o->n_out > 0 ? m->t[o->out[0]].name : "";
-    int len = snprintf(item, sizeof item, "%s %s%s%.40s (operator %d, output '%.60s')", listed ? ";" : "", on,
-                       o->custom ? ":" : "", o->custom ? o->custom : "", k, tn);
+    int len = snprintf(item, sizeof item, "%s %s%s%.40s (operator %d, output '%.60s'%s%s)", listed ? ";" : "", on,
+                       o->custom ? ":" : "", o->custom ? o->custom : "", k, tn, r[0] ? ": " : "", r);
     if (len < 0 || n + (size_t)len + 40 >= sizeof msg) break;
     memcpy(msg + n, item, (size_t)len + 1);
     n += (size_t)len;
@@ -513,6 +540,11 @@ static enn_status add_inputs(tfl_imp *c) {
   return ENN_OK;
 }
 
+static bool is_constant(const enn_graph *g, int32_t id) {
+  const void *data = NULL;
+  return enn_graph_tensor(g, id, NULL, NULL, &data) == ENN_OK && data != NULL;
+}
+
 static bool is_graph_input(const enn_graph *g, int32_t id) {
   for (int32_t i = 0; i < enn_graph_num_inputs(g); i++)
     if (enn_graph_input(g, i) == id) return true;
@@ -545,9 +577,9 @@ static enn_status add_outputs(tfl_imp *c) {
       qbuf_free(c, &qb);
       if (st) return enn_err_prefix(st, "%s: uint8 output '%s'", m->fb.src, t->name);
       id = q;
-    } else if (is_graph_input(c->g, id) || enn_ir_is_output(c->g, id)) {
-      /* an input (or an already listed tensor) used as an output: a view
-       * keeps inputs and outputs distinct tensors */
+    } else if (is_graph_input(c->g, id) || enn_ir_is_output(c->g, id) || is_constant(c->g, id)) {
+      /* an input, a folded constant or an already listed tensor used as an
+       * output: a view keeps graph outputs distinct activations */
       if ((st = enn_graph_add_node(c->g, ENN_OP_IDENTITY, t->name[0] ? t->name : "output", &id, 1, NULL, 1, &id)))
         return enn_err_prefix(st, "%s: output '%s'", m->fb.src, t->name);
     }

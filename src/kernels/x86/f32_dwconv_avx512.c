@@ -1,0 +1,108 @@
+/*
+ * f32 depthwise convolution, KH x KW (3x3, 5x5), any stride, AVX-512F
+ * (this file alone is compiled with the AVX-512 flags).
+ *
+ * One call computes one output row, NHWC, channel-vectorised: for each
+ * block of 16 channels the KH*KW weight vectors and the bias are loaded
+ * into registers once (25 + 1 of 32 zmm for 5x5), then the row's output
+ * pixels are swept left to right, each one bias + KH*KW FMAs of an input
+ * vector (loaded from rows[ky] at pixel ox*stride - pad_left + kx) by its
+ * weight vector, in (ky, kx) order as the reference. Vertical padding is
+ * the caller's zero row; horizontal padding splits the sweep into a left
+ * edge, an interior where every tap is inside the row (no tests) and a
+ * right edge whose taps are tested. The last channel block (c % 16) uses
+ * masked loads and stores, so nothing past a row is touched.
+ */
+#include "kernels/kernels.h"
+
+#if ENN_KERNELS_X86
+#include <immintrin.h>
+
+#define INL static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 32")
+#define CR 16
+
+INL __m512 epi_z(__m512 x, const enn_f32_epi *ep) {
+  switch (ep->kind) {
+  case ENN_EPI_MINMAX: return _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(ep->min)), _mm512_set1_ps(ep->max));
+  case ENN_EPI_HSWISH: {
+    __m512 t = _mm512_add_ps(x, _mm512_set1_ps(3.0f));
+    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
+    return _mm512_mul_ps(_mm512_mul_ps(x, t), _mm512_set1_ps(1.0f / 6.0f));
+  }
+  case ENN_EPI_HSIGMOID: {
+    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(ep->alpha), _mm512_set1_ps(ep->beta));
+    return _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
+  }
+  default: return x;
+  }
+}
+
+INL __m512 ld(const float *p, __mmask16 m, bool masked) {
+  return masked ? _mm512_maskz_loadu_ps(m, p) : _mm512_loadu_ps(p);
+}
+
+/* Output pixels [ox0, ox1) of one channel block; EDGE tests each tap. */
+INL void sweep(const int KH, const int KW, const bool EDGE, const bool MASKED, __mmask16 m, const float *const *rows,
+               const __m512 *wv, __m512 bias, float *y, size_t c, size_t ox0, size_t ox1, size_t iw, size_t stride,
+               size_t pad_left, const enn_f32_epi *ep) {
+  for (size_t ox = ox0; ox < ox1; ox++) {
+    __m512 acc = bias;
+    const ptrdiff_t ix0 = (ptrdiff_t)(ox * stride) - (ptrdiff_t)pad_left;
+    UNROLL for (int ky = 0; ky < KH; ky++) {
+      UNROLL for (int kx = 0; kx < KW; kx++) {
+        const ptrdiff_t ix = ix0 + kx;
+        if (EDGE && (ix < 0 || ix >= (ptrdiff_t)iw)) continue;
+        acc = _mm512_fmadd_ps(ld(rows[ky] + ix * (ptrdiff_t)c, m, MASKED), wv[ky * KW + kx], acc);
+      }
+    }
+    acc = epi_z(acc, ep);
+    if (MASKED) _mm512_mask_storeu_ps(y + ox * c, m, acc);
+    else _mm512_storeu_ps(y + ox * c, acc);
+  }
+}
+
+INL void block(const int KH, const int KW, const bool MASKED, __mmask16 m, const float *const *rows, const float *w,
+               float *y, size_t c, size_t ow, size_t iw, size_t stride, size_t pad_left, size_t lo, size_t hi,
+               const enn_f32_epi *ep) {
+  __m512 wv[25];
+  const __m512 bias = _mm512_load_ps(w);
+  UNROLL for (int t = 0; t < KH * KW; t++) wv[t] = _mm512_load_ps(w + CR * (1 + t));
+  sweep(KH, KW, true, MASKED, m, rows, wv, bias, y, c, 0, lo, iw, stride, pad_left, ep);
+  sweep(KH, KW, false, MASKED, m, rows, wv, bias, y, c, lo, hi, iw, stride, pad_left, ep);
+  sweep(KH, KW, true, MASKED, m, rows, wv, bias, y, c, hi, ow, iw, stride, pad_left, ep);
+}
+
+INL void dw_tpl(const int KH, const int KW, const float *const *rows, const float *w, float *y, size_t c, size_t ow,
+                size_t iw, size_t stride, size_t pad_left, const enn_f32_epi *ep) {
+  /* Interior: ox*stride >= pad_left and ox*stride - pad_left + KW - 1 < iw. */
+  size_t lo = (pad_left + stride - 1) / stride, hi = 0;
+  if (iw + pad_left >= (size_t)KW) hi = (iw + pad_left - (size_t)KW) / stride + 1;
+  if (hi > ow) hi = ow;
+  if (lo > hi) lo = hi;
+  const size_t wblock = CR * (1 + (size_t)(KH * KW));
+  size_t cb = 0;
+  for (; cb + CR <= c; cb += CR, w += wblock) {
+    const float *r[5];
+    UNROLL for (int ky = 0; ky < KH; ky++) r[ky] = rows[ky] + cb;
+    block(KH, KW, false, 0xFFFF, r, w, y + cb, c, ow, iw, stride, pad_left, lo, hi, ep);
+  }
+  if (cb < c) {
+    const float *r[5];
+    UNROLL for (int ky = 0; ky < KH; ky++) r[ky] = rows[ky] + cb;
+    const __mmask16 m = (__mmask16)((1u << (c - cb)) - 1u);
+    block(KH, KW, true, m, r, w, y + cb, c, ow, iw, stride, pad_left, lo, hi, ep);
+  }
+}
+
+void enn_f32_dwconv_3x3__avx512(const float *const *rows, const float *w, float *y, size_t c, size_t ow, size_t iw,
+                                size_t stride, size_t pad_left, const enn_f32_epi *ep) {
+  dw_tpl(3, 3, rows, w, y, c, ow, iw, stride, pad_left, ep);
+}
+
+void enn_f32_dwconv_5x5__avx512(const float *const *rows, const float *w, float *y, size_t c, size_t ow, size_t iw,
+                                size_t stride, size_t pad_left, const enn_f32_epi *ep) {
+  dw_tpl(5, 5, rows, w, y, c, ow, iw, stride, pad_left, ep);
+}
+
+#endif

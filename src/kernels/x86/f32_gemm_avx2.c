@@ -1,0 +1,134 @@
+/*
+ * f32 GEMM and indirect-GEMM microkernels, AVX2 + FMA (this file alone is
+ * compiled with -mavx2 -mfma -mf16c).
+ *
+ * Tiling: an MR x 16 block of C in MR x 2 ymm accumulators; 6 x 16 uses
+ * 12 of the 16 registers, leaving two for the weight row and one for the
+ * broadcast A element. Each k step: two aligned loads of the packed
+ * weight row (16 floats), six broadcasts, twelve FMAs. A last panel of at
+ * most 8 columns runs with one accumulator per row; column tails are
+ * stored with vmaskmovps.
+ *
+ * Numerics and the walk over panels are those of the AVX-512 kernels
+ * (f32_gemm_avx512.c): bias, then the K products in k order, one rounding
+ * per FMA; rows past mr repeat row mr - 1; one row runs four panels at a
+ * time to hide the FMA latency.
+ */
+#include "kernels/kernels.h"
+
+#if ENN_KERNELS_X86
+#include <immintrin.h>
+
+#define INL static inline __attribute__((always_inline))
+#define UNROLL _Pragma("GCC unroll 32")
+#define NR 16
+#define MAXMR 6
+
+static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
+/* Lanes [0, n) set, n in 0..8. */
+INL __m256i mask8(size_t n) { return _mm256_loadu_si256((const __m256i *)(const void *)(mask_table + 8 - n)); }
+
+INL __m256 epi_y(__m256 x, const enn_f32_epi *ep) {
+  switch (ep->kind) {
+  case ENN_EPI_MINMAX: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(ep->min)), _mm256_set1_ps(ep->max));
+  case ENN_EPI_HSWISH: {
+    __m256 t = _mm256_add_ps(x, _mm256_set1_ps(3.0f));
+    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(6.0f));
+    return _mm256_mul_ps(_mm256_mul_ps(x, t), _mm256_set1_ps(1.0f / 6.0f));
+  }
+  case ENN_EPI_HSIGMOID: {
+    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(ep->alpha), _mm256_set1_ps(ep->beta));
+    return _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
+  }
+  default: return x;
+  }
+}
+
+/* One panel for MR rows with NV (1 or 2) ymm accumulators per row. */
+INL void panel(const int MR, const int NV, const float *const *a, size_t ks, size_t kc, const float *w,
+               float *const *cp, size_t ncol, const enn_f32_epi *ep) {
+  __m256 acc[MAXMR][2];
+  UNROLL for (int i = 0; i < MR; i++) {
+    UNROLL for (int v = 0; v < NV; v++) acc[i][v] = _mm256_load_ps(w + 8 * v);
+  }
+  const float *wk = w + NR;
+  for (size_t t = 0; t < ks; t++) {
+    const float *ap[MAXMR];
+    UNROLL for (int i = 0; i < MR; i++) ap[i] = a[t * (size_t)MR + (size_t)i];
+    for (size_t k = 0; k < kc; k++) {
+      __m256 b[2];
+      UNROLL for (int v = 0; v < NV; v++) b[v] = _mm256_load_ps(wk + 8 * v);
+      wk += NR;
+      UNROLL for (int i = 0; i < MR; i++) {
+        const __m256 av = _mm256_broadcast_ss(ap[i] + k);
+        UNROLL for (int v = 0; v < NV; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+      }
+    }
+  }
+  const bool full = ncol >= (size_t)(NV * 8);
+  UNROLL for (int i = MR - 1; i >= 0; i--) {
+    UNROLL for (int v = 0; v < NV; v++) {
+      const __m256 r = epi_y(acc[i][v], ep);
+      if (full) _mm256_storeu_ps(cp[i] + 8 * v, r);
+      else {
+        const size_t rem = ncol > (size_t)v * 8 ? ncol - (size_t)v * 8 : 0;
+        _mm256_maskstore_ps(cp[i] + 8 * v, mask8(rem < 8 ? rem : 8), r);
+      }
+    }
+  }
+}
+
+INL void tile(const int MR, size_t mr, size_t nc, size_t kc, size_t ks, const float *const *a, const float *w, float *c,
+              size_t c_stride, const enn_f32_epi *ep) {
+  float *cp[MAXMR];
+  UNROLL for (int i = 0; i < MR; i++) cp[i] = c + ((size_t)i < mr ? (size_t)i : mr - 1) * c_stride;
+  const size_t pstride = NR + ks * kc * NR;
+  for (; nc >= NR; nc -= NR, w += pstride) {
+    panel(MR, 2, a, ks, kc, w, cp, NR, ep);
+    UNROLL for (int i = 0; i < MR; i++) cp[i] += NR;
+  }
+  if (nc > 8) panel(MR, 2, a, ks, kc, w, cp, nc, ep);
+  else if (nc) panel(MR, 1, a, ks, kc, w, cp, nc, ep);
+}
+
+static void gemv(size_t nc, size_t kc, const float *a, const float *w, float *c, const enn_f32_epi *ep) {
+  const size_t pstride = NR + kc * NR;
+  for (; nc >= 4 * NR; nc -= 4 * NR, w += 4 * pstride, c += 4 * NR) {
+    __m256 acc[8];
+    UNROLL for (size_t p = 0; p < 4; p++) {
+      acc[2 * p] = _mm256_load_ps(w + p * pstride);
+      acc[2 * p + 1] = _mm256_load_ps(w + p * pstride + 8);
+    }
+    const float *wk = w + NR;
+    for (size_t k = 0; k < kc; k++, wk += NR) {
+      const __m256 av = _mm256_broadcast_ss(a + k);
+      UNROLL for (size_t p = 0; p < 4; p++) {
+        acc[2 * p] = _mm256_fmadd_ps(av, _mm256_load_ps(wk + p * pstride), acc[2 * p]);
+        acc[2 * p + 1] = _mm256_fmadd_ps(av, _mm256_load_ps(wk + p * pstride + 8), acc[2 * p + 1]);
+      }
+    }
+    UNROLL for (int v = 0; v < 8; v++) _mm256_storeu_ps(c + 8 * v, epi_y(acc[v], ep));
+  }
+  if (nc) {
+    const float *ap[1] = {a};
+    tile(1, 1, nc, kc, 1, ap, w, c, 0, ep);
+  }
+}
+
+void enn_f32_gemm_minmax_6x16__avx2(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,
+                                    float *c, size_t c_stride, const enn_f32_epi *ep) {
+  if (mr == 1) {
+    gemv(nc, kc, a, w, c, ep);
+    return;
+  }
+  const float *ap[6];
+  for (size_t i = 0; i < 6; i++) ap[i] = a + (i < mr ? i : mr - 1) * a_stride;
+  tile(6, mr, nc, kc, 1, ap, w, c, c_stride, ep);
+}
+
+void enn_f32_igemm_minmax_6x16__avx2(size_t mr, size_t nc, size_t kc, size_t ks, const float *const *a,
+                                     const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) {
+  tile(6, mr, nc, kc, ks, a, w, c, c_stride, ep);
+}
+
+#endif

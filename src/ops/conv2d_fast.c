@@ -1,0 +1,350 @@
+/*
+ * Conv2D fast paths (kernels.h) and the GEMM driver shared with
+ * FullyConnected.
+ *
+ * Modes, chosen at prepare:
+ *   GEMM   1x1, stride 1, no padding: the NHWC input IS the [pixels, ic]
+ *          matrix; per group a GEMM with a_stride = ic, c_stride = oc.
+ *   DW     depthwise (groups = ic = oc), 3x3 or 5x5, no dilation: one
+ *          DWCONV call per output row with kh input-row pointers, a zero
+ *          row (prepared once) standing for vertical padding.
+ *   IGEMM  everything else (first 3-channel layer, dense k x k, strided
+ *          1x1, grouped, dilated): per tile of MR output pixels an
+ *          indirection table of kh*kw x MR input-pixel pointers (padding
+ *          taps point at a zero vector) is built in per-thread scratch,
+ *          then the indirect GEMM runs over the panels.
+ * Weights and bias are packed once here. Work splits over the thread pool
+ * into one task per thread: by output rows (pixels) or by weight panels,
+ * whichever leaves the busiest thread fewer tiles; every output element
+ * is computed by the same instruction sequence whatever the split, so
+ * results are identical for any thread count. Panels are walked in blocks
+ * that fit in L2, rows inside a block, so big weight matrices are read
+ * from memory once per task.
+ */
+#include <string.h>
+
+#include "base/threadpool.h"
+#include "ops/fast_path.h"
+
+#define L2_BLOCK_BYTES (256 * 1024)
+
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/* Applies a non-fused activation to a rows x cols block of stride ld. */
+static void post_act(float *c, int64_t rows, int64_t cols, size_t ld, const enn_act_params *act) {
+  for (int64_t r = 0; r < rows; r++) enn_act_f32_array(c + (size_t)r * ld, cols, act);
+}
+
+/* One task per thread over rows x panels: rows when that leaves the
+ * busiest thread no more tiles than splitting panels would. */
+static void choose_split(int64_t rows, int64_t panels, int32_t mr, int32_t T, int64_t macs, bool *by_rows,
+                         int32_t *tasks) {
+  *by_rows = true;
+  *tasks = 1;
+  if (T <= 1 || macs < ENN_FAST_PAR_MIN_MACS) return;
+  const int64_t cost_rows = cdiv(cdiv(rows, T), mr) * panels;
+  const int64_t cost_cols = cdiv(rows, mr) * cdiv(panels, T);
+  *by_rows = cost_rows <= cost_cols;
+  const int64_t units = *by_rows ? rows : panels;
+  *tasks = (int32_t)min64(units, T);
+}
+
+static void task_range(int64_t units, int32_t tasks, int32_t t, int64_t *u0, int64_t *u1) {
+  *u0 = units * t / tasks;
+  *u1 = units * (t + 1) / tasks;
+}
+
+/* ------------------------------------------------------------ GEMM plan */
+enn_status enn_gemm_plan_init(enn_gemm_plan *g, enn_prepare_ctx *ctx, const enn_kernel *k, int64_t rows, int32_t n,
+                              int32_t kc, int32_t groups, size_t a_stride, size_t c_stride, const float *w,
+                              int64_t w_stride, const float *b, const enn_act_params *act) {
+  memset(g, 0, sizeof *g);
+  g->k = k;
+  g->rows = rows;
+  g->n = n;
+  g->kc = kc;
+  g->groups = groups;
+  g->a_stride = a_stride;
+  g->c_stride = c_stride;
+  g->act = *act;
+  g->post = !enn_f32_epi_init(&g->ep, act);
+  g->w_gstride = enn_f32_pack_gemm_floats(n, kc, k->nr);
+  float *pw = enn_prepare_alloc(ctx, g->w_gstride * (size_t)groups * sizeof(float));
+  if (!pw) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing %d x %d weights", n, kc);
+  for (int32_t gi = 0; gi < groups; gi++)
+    enn_f32_pack_gemm(n, kc, w_stride, k->nr, w + (int64_t)gi * n * w_stride, b ? b + (int64_t)gi * n : NULL,
+                      pw + (size_t)gi * g->w_gstride);
+  g->w = pw;
+  const int64_t panel_bytes = (int64_t)k->nr * (1 + kc) * (int64_t)sizeof(float);
+  g->pblock = (int32_t)(L2_BLOCK_BYTES / panel_bytes > 1 ? L2_BLOCK_BYTES / panel_bytes : 1);
+  return ENN_OK;
+}
+
+/* Rows [r0, r1) x panels [p0, p1) of every group. */
+static void gemm_block(const enn_gemm_plan *g, const float *a, float *c, int64_t r0, int64_t r1, int64_t p0,
+                       int64_t p1) {
+  const int32_t MR = g->k->mr, NR = g->k->nr;
+  const size_t pstride = (size_t)NR * (size_t)(1 + g->kc);
+  for (int32_t gi = 0; gi < g->groups; gi++) {
+    const float *ag = a + (size_t)gi * (size_t)g->kc;
+    float *cg = c + (size_t)gi * (size_t)g->n;
+    const float *wg = g->w + (size_t)gi * g->w_gstride;
+    for (int64_t pb = p0; pb < p1; pb += g->pblock) {
+      const int64_t pe = min64(pb + g->pblock, p1);
+      const int64_t col0 = pb * NR, ncols = min64(pe * NR, g->n) - col0;
+      for (int64_t r = r0; r < r1; r += MR) {
+        const int64_t mr = min64(MR, r1 - r);
+        float *ct = cg + (size_t)r * g->c_stride + (size_t)col0;
+        g->k->fn.gemm((size_t)mr, (size_t)ncols, (size_t)g->kc, ag + (size_t)r * g->a_stride, g->a_stride,
+                      wg + (size_t)pb * pstride, ct, g->c_stride, &g->ep);
+        if (g->post) post_act(ct, mr, ncols, g->c_stride, &g->act);
+      }
+    }
+  }
+}
+
+typedef struct gemm_job {
+  const enn_gemm_plan *g;
+  const float *a;
+  float *c;
+  bool by_rows;
+  int32_t tasks;
+  int64_t panels;
+} gemm_job;
+
+static void gemm_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  ENN_UNUSED(thread);
+  const gemm_job *j = ctx;
+  for (int32_t t = begin; t < end; t++) {
+    int64_t u0, u1;
+    task_range(j->by_rows ? j->g->rows : j->panels, j->tasks, t, &u0, &u1);
+    if (j->by_rows) gemm_block(j->g, j->a, j->c, u0, u1, 0, j->panels);
+    else gemm_block(j->g, j->a, j->c, 0, j->g->rows, u0, u1);
+  }
+}
+
+void enn_gemm_plan_run(const enn_gemm_plan *g, const float *a, float *c, struct enn_threadpool *pool) {
+  gemm_job j = {g, a, c, true, 1, cdiv(g->n, g->k->nr)};
+  const int64_t macs = g->rows * g->n * g->kc * g->groups;
+  choose_split(g->rows, j.panels, g->k->mr, enn_threadpool_threads(pool), macs, &j.by_rows, &j.tasks);
+  if (j.tasks <= 1) {
+    gemm_block(g, a, c, 0, g->rows, 0, j.panels);
+    return;
+  }
+  enn_threadpool_parallel_for(pool, j.tasks, gemm_task, &j);
+}
+
+/* ------------------------------------------------------------ Conv2D */
+enum { MODE_GEMM = 0, MODE_DW, MODE_IGEMM };
+
+typedef struct conv_fast {
+  enn_conv2d_params p;
+  int32_t mode;
+  enn_gemm_plan gemm;  /* MODE_GEMM */
+  const enn_kernel *k; /* MODE_DW / MODE_IGEMM */
+  const float *w;      /* packed (DW, IGEMM) */
+  size_t w_gstride;    /* IGEMM: packed floats per group */
+  const float *zero;   /* DW: a zero input row; IGEMM: ic zeros */
+  enn_f32_epi ep;
+  bool post;
+  int32_t ks;          /* IGEMM taps kh*kw */
+  int32_t pblock;      /* IGEMM panels per cache block */
+  size_t scratch_per_thread; /* IGEMM indirection bytes */
+} conv_fast;
+
+static void conv_gemm_run(const enn_exec *e, const void *state) {
+  const conv_fast *f = state;
+  enn_gemm_plan_run(&f->gemm, e->in[0], e->out[0], e->pool);
+}
+
+/* --- depthwise */
+static void dw_rows(const conv_fast *f, const float *x, float *y, int64_t r0, int64_t r1) {
+  const enn_conv2d_params *p = &f->p;
+  const size_t c = (size_t)p->ic, row = (size_t)p->iw * c;
+  for (int64_t r = r0; r < r1; r++) {
+    const int32_t n = (int32_t)(r / p->oh), oy = (int32_t)(r % p->oh);
+    const float *rows[5];
+    for (int32_t ky = 0; ky < p->kh; ky++) {
+      const int32_t iy = oy * p->sh - p->pt + ky;
+      rows[ky] = (iy < 0 || iy >= p->ih) ? f->zero : x + ((size_t)n * (size_t)p->ih + (size_t)iy) * row;
+    }
+    float *yr = y + (size_t)r * (size_t)p->ow * c;
+    f->k->fn.dwconv(rows, f->w, yr, c, (size_t)p->ow, (size_t)p->iw, (size_t)p->sw, (size_t)p->pl, &f->ep);
+    if (f->post) enn_act_f32_array(yr, (int64_t)p->ow * p->ic, &p->act);
+  }
+}
+
+typedef struct conv_job {
+  const conv_fast *f;
+  const float *x;
+  float *y;
+  void *scratch;
+  bool by_rows;
+  int32_t tasks;
+  int64_t rows, panels;
+} conv_job;
+
+static void dw_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  ENN_UNUSED(thread);
+  const conv_job *j = ctx;
+  for (int32_t t = begin; t < end; t++) {
+    int64_t r0, r1;
+    task_range(j->rows, j->tasks, t, &r0, &r1);
+    dw_rows(j->f, j->x, j->y, r0, r1);
+  }
+}
+
+static void conv_dw_run(const enn_exec *e, const void *state) {
+  const conv_fast *f = state;
+  const enn_conv2d_params *p = &f->p;
+  const int64_t rows = (int64_t)p->n * p->oh;
+  const int64_t macs = rows * p->ow * p->oc * p->kh * p->kw;
+  const int32_t T = enn_threadpool_threads(e->pool);
+  if (T <= 1 || macs < ENN_FAST_PAR_MIN_MACS || rows < 2) {
+    dw_rows(f, e->in[0], e->out[0], 0, rows);
+    return;
+  }
+  conv_job j = {f, e->in[0], e->out[0], NULL, true, (int32_t)min64(rows, T), rows, 0};
+  enn_threadpool_parallel_for(e->pool, j.tasks, dw_task, &j);
+}
+
+/* --- indirect GEMM */
+/* Indirection table for output pixels [m0, m0 + mr): a[t*MR + i] = the
+ * input pixel of tap t for pixel m0 + i (or the zero vector), plus the
+ * group's channel offset; rows i >= mr repeat row mr - 1. */
+static void build_indirection(const conv_fast *f, const float *x, int64_t m0, int32_t mr, int32_t g,
+                              const float **a) {
+  const enn_conv2d_params *p = &f->p;
+  const int32_t MR = f->k->mr;
+  const size_t goff = (size_t)g * (size_t)(p->ic / p->groups);
+  const int64_t plane = (int64_t)p->oh * p->ow;
+  for (int32_t i = 0; i < MR; i++) {
+    const int64_t m = m0 + (i < mr ? i : mr - 1);
+    const int32_t n = (int32_t)(m / plane), rem = (int32_t)(m % plane);
+    const int32_t oy = rem / p->ow, ox = rem % p->ow;
+    const float *xn = x + (size_t)n * (size_t)p->ih * (size_t)p->iw * (size_t)p->ic + goff;
+    for (int32_t ky = 0; ky < p->kh; ky++) {
+      const int32_t iy = oy * p->sh - p->pt + ky * p->dh;
+      for (int32_t kx = 0; kx < p->kw; kx++) {
+        const int32_t ix = ox * p->sw - p->pl + kx * p->dw;
+        const bool in = iy >= 0 && iy < p->ih && ix >= 0 && ix < p->iw;
+        a[(ky * p->kw + kx) * MR + i] =
+            in ? xn + ((size_t)iy * (size_t)p->iw + (size_t)ix) * (size_t)p->ic : f->zero;
+      }
+    }
+  }
+}
+
+/* Output pixels [m0, m1) x panels [p0, p1) of every group. */
+static void igemm_block(const conv_fast *f, const float *x, float *y, const float **a, int64_t m0, int64_t m1,
+                        int64_t p0, int64_t p1) {
+  const enn_conv2d_params *p = &f->p;
+  const int32_t MR = f->k->mr, NR = f->k->nr;
+  const int32_t icg = p->ic / p->groups, ocg = p->oc / p->groups;
+  const size_t pstride = (size_t)NR * (1 + (size_t)f->ks * (size_t)icg);
+  for (int32_t g = 0; g < p->groups; g++) {
+    const float *wg = f->w + (size_t)g * f->w_gstride;
+    for (int64_t pb = p0; pb < p1; pb += f->pblock) {
+      const int64_t pe = min64(pb + f->pblock, p1);
+      const int64_t col0 = pb * NR, ncols = min64(pe * NR, ocg) - col0;
+      for (int64_t m = m0; m < m1; m += MR) {
+        const int32_t mr = (int32_t)min64(MR, m1 - m);
+        build_indirection(f, x, m, mr, g, a);
+        float *ct = y + (size_t)m * (size_t)p->oc + (size_t)g * (size_t)ocg + (size_t)col0;
+        f->k->fn.igemm((size_t)mr, (size_t)ncols, (size_t)icg, (size_t)f->ks, a, wg + (size_t)pb * pstride, ct,
+                       (size_t)p->oc, &f->ep);
+        if (f->post) post_act(ct, mr, ncols, (size_t)p->oc, &p->act);
+      }
+    }
+  }
+}
+
+static void igemm_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  const conv_job *j = ctx;
+  const float **a = (const float **)(void *)((char *)j->scratch + (size_t)thread * j->f->scratch_per_thread);
+  for (int32_t t = begin; t < end; t++) {
+    int64_t u0, u1;
+    task_range(j->by_rows ? j->rows : j->panels, j->tasks, t, &u0, &u1);
+    if (j->by_rows) igemm_block(j->f, j->x, j->y, a, u0, u1, 0, j->panels);
+    else igemm_block(j->f, j->x, j->y, a, 0, j->rows, u0, u1);
+  }
+}
+
+static void conv_igemm_run(const enn_exec *e, const void *state) {
+  const conv_fast *f = state;
+  const enn_conv2d_params *p = &f->p;
+  const int64_t rows = (int64_t)p->n * p->oh * p->ow;
+  const int64_t panels = cdiv(p->oc / p->groups, f->k->nr);
+  const int64_t macs = rows * p->oc * f->ks * (p->ic / p->groups);
+  conv_job j = {f, e->in[0], e->out[0], e->scratch, true, 1, rows, panels};
+  int32_t T = enn_threadpool_threads(e->pool);
+  if ((size_t)T * f->scratch_per_thread > e->scratch_bytes) T = 1; /* never: prepare sized it */
+  choose_split(rows, panels, f->k->mr, T, macs, &j.by_rows, &j.tasks);
+  if (j.tasks <= 1) {
+    igemm_block(f, j.x, j.y, (const float **)e->scratch, 0, rows, 0, panels);
+    return;
+  }
+  enn_threadpool_parallel_for(e->pool, j.tasks, igemm_task, &j);
+}
+
+/* --- prepare */
+enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_conv2d_params *p, enn_fast_path *fp) {
+  fp->run = NULL;
+  fp->state = NULL;
+  const float *w = e->in[1], *b = e->n_in > 2 ? e->in[2] : NULL;
+  if (e->in_desc[0]->dtype != ENN_DTYPE_F32 || e->in_desc[1]->dtype != ENN_DTYPE_F32) return ENN_OK;
+  if (!w || (e->n_in > 2 && !b)) return ENN_OK; /* weights computed at run time: reference */
+  const int32_t icg = p->ic / p->groups, ocg = p->oc / p->groups;
+  const bool dw = p->groups == p->ic && p->oc == p->ic && p->kh == p->kw && (p->kh == 3 || p->kh == 5) &&
+                  p->dh == 1 && p->dw == 1;
+  const bool gemm = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->pt == 0 && p->pl == 0 &&
+                    p->oh == p->ih && p->ow == p->iw;
+  const enn_kernel *k = dw ? enn_kernel_find(ENN_KOP_DWCONV, ENN_DTYPE_F32, p->kh, p->kw)
+                           : enn_kernel_find(gemm ? ENN_KOP_GEMM : ENN_KOP_IGEMM, ENN_DTYPE_F32, 0, 0);
+  if (!k) return ENN_OK;
+  conv_fast *f = enn_prepare_alloc(ctx, sizeof *f);
+  if (!f) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  f->p = *p;
+  f->k = k;
+  f->post = !enn_f32_epi_init(&f->ep, &p->act);
+  enn_status st;
+  if (gemm) {
+    f->mode = MODE_GEMM;
+    if ((st = enn_gemm_plan_init(&f->gemm, ctx, k, (int64_t)p->n * p->ih * p->iw, ocg, icg, p->groups,
+                                 (size_t)p->ic, (size_t)p->oc, w, icg, b, &p->act)))
+      return st;
+    fp->run = conv_gemm_run;
+  } else if (dw) {
+    f->mode = MODE_DW;
+    float *pw = enn_prepare_alloc(ctx, enn_f32_pack_dwconv_floats(p->ic, p->kh, p->kw, k->nr) * sizeof(float));
+    float *zero = enn_prepare_alloc(ctx, (size_t)p->iw * (size_t)p->ic * sizeof(float));
+    if (!pw || !zero) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing depthwise weights");
+    enn_f32_pack_dwconv(p->ic, p->kh, p->kw, k->nr, w, b, pw);
+    f->w = pw;
+    f->zero = zero;
+    fp->run = conv_dw_run;
+  } else {
+    f->mode = MODE_IGEMM;
+    f->ks = p->kh * p->kw;
+    const int64_t kdim = (int64_t)f->ks * icg;
+    f->w_gstride = enn_f32_pack_gemm_floats(ocg, kdim, k->nr);
+    float *pw = enn_prepare_alloc(ctx, f->w_gstride * (size_t)p->groups * sizeof(float));
+    float *zero = enn_prepare_alloc(ctx, (size_t)p->ic * sizeof(float));
+    if (!pw || !zero) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing convolution weights");
+    for (int32_t g = 0; g < p->groups; g++)
+      enn_f32_pack_gemm(ocg, kdim, kdim, k->nr, w + (size_t)g * (size_t)ocg * (size_t)kdim,
+                        b ? b + (size_t)g * (size_t)ocg : NULL, pw + (size_t)g * f->w_gstride);
+    f->w = pw;
+    f->zero = zero;
+    const int64_t panel_bytes = (int64_t)k->nr * (1 + kdim) * (int64_t)sizeof(float);
+    f->pblock = (int32_t)(L2_BLOCK_BYTES / panel_bytes > 1 ? L2_BLOCK_BYTES / panel_bytes : 1);
+    f->scratch_per_thread = enn_align_up((size_t)f->ks * (size_t)k->mr * sizeof(float *), ENN_ALIGN);
+    const int32_t T = e->threads > 1 ? e->threads : 1;
+    e->scratch_bytes = f->scratch_per_thread * (size_t)T;
+    fp->run = conv_igemm_run;
+  }
+  fp->state = f;
+  e->kernel = k->name;
+  return ENN_OK;
+}

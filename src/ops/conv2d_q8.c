@@ -1,0 +1,130 @@
+/*
+ * Conv2D on int8 (conv2d.c dispatches here when input 0 is 8-bit):
+ * x[N,H,W,C] int8 per tensor, w[O,KH,KW,C/groups] int8 per tensor or per
+ * output channel (zero points allowed), optional b[O] int32 -> y int8 per
+ * tensor, with a fused clamp (Relu / Relu6 / Clip). The geometry rules are
+ * those of the f32 operator (groups, depthwise, stride, dilation, explicit /
+ * SAME / VALID padding). Prepare turns the tensors' parameters into one
+ * (multiplier, shift) per output channel and the activation into an integer
+ * range; the kernel is kernels/ref/q8_conv_ref.h. Threads split the output
+ * into blocks exactly as the f32 path does (integer results do not depend
+ * on the split).
+ */
+#include "base/threadpool.h"
+#include "kernels/ref/q8_conv_ref.h"
+#include "ops/qs8_ops.h"
+
+static enn_status q8_conv_geometry(const enn_node *n, const enn_tensor_desc *const *in, enn_conv2d_params *p,
+                                   enn_tensor_desc *out) {
+  enn_status st;
+  if ((st = enn_qs8_expect(n, in, 0, ENN_DTYPE_I8, 4)) || (st = enn_qs8_expect(n, in, 1, ENN_DTYPE_I8, 4))) return st;
+  if (n->n_inputs > 2 && (st = enn_qs8_expect(n, in, 2, ENN_DTYPE_I32, 1))) return st;
+  if ((st = enn_qs8_check_act(n))) return st;
+  const enn_tensor_desc *x = in[0], *w = in[1];
+  const int32_t groups = n->attrs.groups;
+  if (groups < 1) return enn_node_err(n, ENN_ERR_INVALID_ARG, "groups must be >= 1 (got %d)", groups);
+  for (int i = 0; i < 4; i++)
+    if (x->dims[i] > INT32_MAX / 4 || w->dims[i] > INT32_MAX / 4 || x->dims[i] < 1 || w->dims[i] < 1)
+      return enn_node_err(n, ENN_ERR_SHAPE, "dimension out of range");
+  const int64_t ic = x->dims[3], oc = w->dims[0];
+  if (ic % groups || oc % groups)
+    return enn_node_err(n, ENN_ERR_SHAPE, "channels in %lld / out %lld are not divisible by groups %d", (long long)ic,
+                        (long long)oc, groups);
+  if (w->dims[3] != ic / groups)
+    return enn_node_err(n, ENN_ERR_SHAPE, "weight has %lld input channels per group, input gives %lld / %d groups",
+                        (long long)w->dims[3], (long long)ic, groups);
+  if (n->n_inputs > 2 && in[2]->dims[0] != oc)
+    return enn_node_err(n, ENN_ERR_SHAPE, "bias has %lld values for %lld output channels", (long long)in[2]->dims[0],
+                        (long long)oc);
+  int32_t pads[4];
+  int64_t oh, ow;
+  if ((st = enn_window_2d(n, x->dims[1], x->dims[2], w->dims[1], w->dims[2], false, pads, &oh, &ow))) return st;
+  if (oh < 1 || ow < 1) return enn_node_err(n, ENN_ERR_SHAPE, "output would be empty");
+  if (p) {
+    p->n = (int32_t)x->dims[0];
+    p->ih = (int32_t)x->dims[1];
+    p->iw = (int32_t)x->dims[2];
+    p->ic = (int32_t)ic;
+    p->oh = (int32_t)oh;
+    p->ow = (int32_t)ow;
+    p->oc = (int32_t)oc;
+    p->kh = (int32_t)w->dims[1];
+    p->kw = (int32_t)w->dims[2];
+    p->sh = n->attrs.stride[0];
+    p->sw = n->attrs.stride[1];
+    p->dh = n->attrs.dilation[0];
+    p->dw = n->attrs.dilation[1];
+    p->pt = pads[0];
+    p->pl = pads[1];
+    p->groups = groups;
+    p->act = enn_act_params_from(&n->attrs);
+  }
+  if (out) {
+    enn_desc_nhwc(out, x->dims[0], oh, ow, oc);
+    out->dtype = ENN_DTYPE_I8;
+  }
+  return ENN_OK;
+}
+
+enn_status enn_qs8_conv2d_infer(const enn_node *n, const enn_tensor_desc *const *in, enn_tensor_desc *out) {
+  return q8_conv_geometry(n, in, NULL, out);
+}
+
+enn_status enn_qs8_conv2d_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  const enn_node *n = e->node;
+  const int64_t oc = e->in_desc[1]->dims[0];
+  if (oc < 1 || oc > INT32_MAX / 4) return enn_node_err(n, ENN_ERR_SHAPE, "output channels out of range");
+  enn_qs8_conv2d_params *p = enn_prepare_alloc(ctx, sizeof *p + 3 * (size_t)oc * sizeof(int32_t));
+  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  int32_t *arr = (int32_t *)(p + 1);
+  enn_status st = q8_conv_geometry(n, e->in_desc, &p->geo, NULL);
+  if (st) return st;
+  const enn_tensor_desc *y = e->out_desc[0];
+  if ((st = enn_qs8_linear_params(n, e->in_desc[0], e->in_desc[1], y, oc, arr, arr + oc, arr + 2 * oc))) return st;
+  if ((st = enn_qs8_act_range(n, y, &p->act_lo, &p->act_hi))) return st;
+  p->x_zp = e->in_desc[0]->quant.zero_point[0];
+  p->y_zp = y->quant.zero_point[0];
+  p->w_zp = arr;
+  p->mult = arr + oc;
+  p->shift = arr + 2 * oc;
+  e->state = p;
+  e->kernel = "enn_qs8_conv2d__ref";
+  return ENN_OK;
+}
+
+/* Below this many MACs a convolution runs on the calling thread only. */
+#define Q8_CONV_PAR_MIN_MACS 8192
+
+typedef struct q8_conv_job {
+  const enn_qs8_conv2d_params *p;
+  const int8_t *x, *w;
+  const int32_t *b;
+  int8_t *y;
+  enn_split2d split; /* output rows (n * oh) x channels */
+} q8_conv_job;
+
+static void q8_conv_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  ENN_UNUSED(thread);
+  const q8_conv_job *j = ctx;
+  for (int32_t t = begin; t < end; t++) {
+    int64_t r0, r1;
+    int32_t o0, o1;
+    enn_split2d_task(&j->split, t, &r0, &r1, &o0, &o1);
+    enn_qs8_conv2d_part__ref(j->p, j->x, j->w, j->b, j->y, r0, r1, o0, o1);
+  }
+}
+
+void enn_qs8_conv2d_run(const enn_exec *e) {
+  const enn_qs8_conv2d_params *p = e->state;
+  const enn_conv2d_params *g = &p->geo;
+  const int32_t *b = e->n_in > 2 ? e->in[2] : NULL;
+  const int32_t T = enn_threadpool_threads(e->pool);
+  const int64_t rows = (int64_t)g->n * g->oh;
+  const int64_t macs = rows * g->ow * g->oc * g->kh * g->kw * (g->ic / g->groups);
+  if (T == 1 || macs < Q8_CONV_PAR_MIN_MACS) {
+    enn_qs8_conv2d__ref(p, e->in[0], e->in[1], b, e->out[0]);
+    return;
+  }
+  q8_conv_job j = {p, e->in[0], e->in[1], b, e->out[0], enn_split2d_make(rows, g->oc, T)};
+  enn_threadpool_parallel_for(e->pool, j.split.tasks, q8_conv_task, &j);
+}

@@ -1,0 +1,81 @@
+/*
+ * Fast (SIMD) paths of operators, chosen at prepare from the kernel table
+ * (kernels/kernels.h). An op whose prepare finds one stores its run
+ * function and state in an enn_fast_path beside its reference state and
+ * calls it from its run; when none applies (ENN_ISA=ref, no kernel for the
+ * CPU or the shape, non-constant weights) run stays NULL and the op runs
+ * its reference kernel. Each prepare sets e->kernel to the kernel's name,
+ * may request scratch (e->scratch_bytes) and packs weights into
+ * enn_prepare_alloc memory. Weights must be constants: at prepare
+ * e->in[i] is a constant's bytes, NULL for a tensor produced at run time.
+ */
+#ifndef ENN_OPS_FAST_PATH_H
+#define ENN_OPS_FAST_PATH_H
+
+#include "ir/ir.h"
+#include "kernels/kernels.h"
+#include "kernels/ref/binary_ref.h"
+#include "kernels/ref/conv_ref.h"
+#include "kernels/ref/fc_ref.h"
+#include "kernels/ref/pool_ref.h"
+#include "kernels/ref/softmax_ref.h"
+
+typedef struct enn_fast_path {
+  void (*run)(const enn_exec *e, const void *state);
+  const void *state;
+} enn_fast_path;
+
+static inline bool enn_fast_run(const enn_exec *e, const enn_fast_path *fp) {
+  if (!fp->run) return false;
+  fp->run(e, fp->state);
+  return true;
+}
+
+/* Conv2D (conv2d_fast.c): 1x1 stride-1 convolutions run the GEMM kernel,
+ * depthwise 3x3 / 5x5 the DWCONV kernel, every other group / window /
+ * stride / dilation / padding the indirect GEMM. p is the op's validated
+ * parameters. */
+enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_conv2d_params *p, enn_fast_path *fp);
+/* FullyConnected (fc_fast.c): the GEMM kernel. */
+enn_status enn_fc_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_fc_params *p, enn_fast_path *fp);
+/* Add of two same-shape operands (vector_fast.c). */
+enn_status enn_add_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_binary_params *p, enn_fast_path *fp);
+/* GlobalAvgPool (vector_fast.c). */
+enn_status enn_gavgpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_global_pool_params *p,
+                                     enn_fast_path *fp);
+/* Softmax over the last axis (vector_fast.c). */
+enn_status enn_softmax_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_softmax_params *p,
+                                    enn_fast_path *fp);
+
+/* ------------------------------------------- the GEMM driver (conv, FC) */
+/* c[m, g*n + j] = epi(bias + sum_k a[m*a_stride + g*kc + k] * w_g[k, j]) for
+ * m < rows, groups g, j < n, the packed weights of group g at
+ * w + g*w_gstride. */
+typedef struct enn_gemm_plan {
+  const enn_kernel *k; /* ENN_KOP_GEMM */
+  const float *w;
+  size_t w_gstride;
+  int64_t rows;
+  int32_t n, kc, groups;
+  size_t a_stride, c_stride;
+  enn_f32_epi ep;
+  bool post; /* apply act (not fused) after the kernel */
+  enn_act_params act;
+  int32_t pblock; /* panels per cache block */
+} enn_gemm_plan;
+
+/* Packs w ([groups * n, kc] rows of stride w_stride, group g's rows
+ * starting at g*n) and bias b (may be NULL) into enn_prepare_alloc memory
+ * and fills the plan. */
+enn_status enn_gemm_plan_init(enn_gemm_plan *g, enn_prepare_ctx *ctx, const enn_kernel *k, int64_t rows, int32_t n,
+                              int32_t kc, int32_t groups, size_t a_stride, size_t c_stride, const float *w,
+                              int64_t w_stride, const float *b, const enn_act_params *act);
+
+/* Runs the plan, split over pool's threads (NULL = inline); the split never
+ * changes a result. */
+void enn_gemm_plan_run(const enn_gemm_plan *g, const float *a, float *c, struct enn_threadpool *pool);
+
+/* Below this many multiply-accumulates a fast path runs on one thread. */
+#define ENN_FAST_PAR_MIN_MACS 32768
+
+#endif

@@ -1,0 +1,160 @@
+/*
+ * Quantize and Dequantize (docs/quantization.md; kernels in
+ * kernels/ref/q8_quantize_ref.h).
+ *
+ * Quantize: x (f32, i8 or u8) -> y of attrs.dtype (i8 or u8; 0 means i8),
+ * same shape. y's parameters are the OUTPUT tensor's (enn_graph_set_quant
+ * after the node is added), per tensor or per axis.
+ *   f32 input:  q = clamp(round(x / scale) + zp); attrs.mode picks the
+ *               rounding: 0 = half away from zero (TFLite QUANTIZE),
+ *               1 = half to even (ONNX QuantizeLinear).
+ *   8-bit input: TFLite requantisation, q = zp_out + MBQM(q_in - zp_in,
+ *               s_in / s_out) (attrs.mode must be 0); this is also the
+ *               uint8 <-> int8 boundary node of imported uint8 models.
+ * Dequantize: x (i8, u8 or i32) -> f32, x = scale * (q - zp), with the
+ * input's parameters (per tensor or per axis).
+ *
+ * Prepare resolves per-axis parameters into per-channel arrays over the
+ * view [outer, channels, inner]; when both the input and output of a
+ * requantisation are per axis they must share the axis.
+ */
+#include <string.h>
+
+#include "kernels/ref/q8_quantize_ref.h"
+#include "ops/qs8_ops.h"
+
+static bool is_8bit(enn_dtype t) { return t == ENN_DTYPE_I8 || t == ENN_DTYPE_U8; }
+
+static enn_dtype quantize_out_dtype(const enn_node *n) {
+  return n->attrs.dtype == 0 ? ENN_DTYPE_I8 : (enn_dtype)n->attrs.dtype;
+}
+
+static enn_status quantize_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
+                                 enn_tensor_desc *out) {
+  ENN_UNUSED(in_data);
+  const enn_tensor_desc *x = in[0];
+  if (x->dtype != ENN_DTYPE_F32 && !is_8bit(x->dtype))
+    return enn_node_err(n, ENN_ERR_DTYPE, "input 0 has dtype %s; Quantize takes f32, i8 or u8",
+                        enn_dtype_name(x->dtype));
+  const enn_dtype t = quantize_out_dtype(n);
+  if (!is_8bit(t)) return enn_node_err(n, ENN_ERR_INVALID_ARG, "attrs.dtype %d: Quantize outputs i8 or u8", n->attrs.dtype);
+  if (n->attrs.mode != 0 && n->attrs.mode != 1)
+    return enn_node_err(n, ENN_ERR_INVALID_ARG, "attrs.mode %d: rounding is 0 (half away from zero) or 1 (half to even)",
+                        n->attrs.mode);
+  if (n->attrs.mode != 0 && x->dtype != ENN_DTYPE_F32)
+    return enn_node_err(n, ENN_ERR_INVALID_ARG, "attrs.mode 1 (round half to even) applies to f32 input only");
+  enn_tensor_desc_init(out, t, x->rank, x->dims);
+  return ENN_OK;
+}
+
+static enn_status dequantize_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
+                                   enn_tensor_desc *out) {
+  ENN_UNUSED(in_data);
+  const enn_tensor_desc *x = in[0];
+  if (!is_8bit(x->dtype) && x->dtype != ENN_DTYPE_I32)
+    return enn_node_err(n, ENN_ERR_DTYPE, "input 0 has dtype %s; Dequantize takes i8, u8 or i32",
+                        enn_dtype_name(x->dtype));
+  enn_tensor_desc_init(out, ENN_DTYPE_F32, x->rank, x->dims);
+  return ENN_OK;
+}
+
+/* The channel view of d for parameters q: [outer, channels, inner]. */
+static void channel_view(const enn_tensor_desc *d, const enn_quant *q, enn_qs8_quant_params *p) {
+  const int64_t numel = enn_tensor_desc_numel(d);
+  if (q->count <= 1 || q->axis < 0) {
+    p->outer = 1;
+    p->channels = 1;
+    p->inner = numel;
+    return;
+  }
+  p->outer = 1;
+  p->inner = 1;
+  for (int32_t k = 0; k < q->axis; k++) p->outer *= d->dims[k];
+  for (int32_t k = q->axis + 1; k < d->rank; k++) p->inner *= d->dims[k];
+  p->channels = d->dims[q->axis];
+}
+
+/* Per-tensor parameters broadcast to `channels` entries, or per-axis copied. */
+static void per_channel(const enn_quant *q, int64_t channels, float *scale, int32_t *zp) {
+  for (int64_t c = 0; c < channels; c++) {
+    const int64_t k = q->count == 1 ? 0 : c;
+    if (scale) scale[c] = q->scale[k];
+    if (zp) zp[c] = q->zero_point[k];
+  }
+}
+
+static enn_status quantize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  const enn_node *n = e->node;
+  const enn_tensor_desc *x = e->in_desc[0], *y = e->out_desc[0];
+  enn_status st;
+  if ((st = enn_qs8_check_quant(n, y, "output", false))) return st;
+  const bool requant = x->dtype != ENN_DTYPE_F32;
+  if (requant && (st = enn_qs8_check_quant(n, x, "input 0", false))) return st;
+  if (requant && x->quant.count > 1 && y->quant.count > 1 && x->quant.axis != y->quant.axis)
+    return enn_node_err(n, ENN_ERR_UNSUPPORTED, "input is quantised on axis %d and output on axis %d", x->quant.axis,
+                        y->quant.axis);
+  enn_qs8_quant_params v;
+  memset(&v, 0, sizeof v);
+  channel_view(y, requant && x->quant.count > 1 ? &x->quant : &y->quant, &v);
+  const size_t c = (size_t)v.channels;
+  enn_qs8_quant_params *p = enn_prepare_alloc(ctx, sizeof *p + c * (sizeof(float) + 4 * sizeof(int32_t)));
+  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  *p = v;
+  float *scale = (float *)(p + 1);
+  int32_t *zi = (int32_t *)(scale + c), *zo = zi + c, *mult = zo + c, *shift = mult + c;
+  p->in_dtype = x->dtype;
+  p->out_dtype = y->dtype;
+  enn_qs8_range(y->dtype, &p->qmin, &p->qmax);
+  p->rounding = n->attrs.mode;
+  per_channel(&y->quant, v.channels, scale, zo);
+  p->scale = scale;
+  p->zp_out = zo;
+  if (requant) {
+    for (int64_t k = 0; k < v.channels; k++) {
+      const int64_t ki = x->quant.count == 1 ? 0 : k;
+      zi[k] = x->quant.zero_point[ki];
+      enn_quantize_multiplier((double)x->quant.scale[ki] / (double)scale[k], &mult[k], &shift[k]);
+    }
+    p->zp_in = zi;
+    p->mult = mult;
+    p->shift = shift;
+  }
+  e->state = p;
+  e->kernel = requant ? "enn_qs8_requantize__ref" : "enn_qs8_quantize__ref";
+  return ENN_OK;
+}
+
+static void quantize_run(const enn_exec *e) {
+  const enn_qs8_quant_params *p = e->state;
+  if (p->in_dtype == ENN_DTYPE_F32) enn_qs8_quantize__ref(p, e->in[0], e->out[0]);
+  else enn_qs8_requantize__ref(p, e->in[0], e->out[0]);
+}
+
+static enn_status dequantize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  const enn_node *n = e->node;
+  const enn_tensor_desc *x = e->in_desc[0];
+  enn_status st;
+  if ((st = enn_qs8_check_quant(n, x, "input 0", false))) return st;
+  enn_qs8_quant_params v;
+  memset(&v, 0, sizeof v);
+  channel_view(x, &x->quant, &v);
+  const size_t c = (size_t)v.channels;
+  enn_qs8_quant_params *p = enn_prepare_alloc(ctx, sizeof *p + c * (sizeof(float) + sizeof(int32_t)));
+  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  *p = v;
+  float *scale = (float *)(p + 1);
+  int32_t *zp = (int32_t *)(scale + c);
+  per_channel(&x->quant, v.channels, scale, zp);
+  p->in_dtype = x->dtype;
+  p->out_dtype = ENN_DTYPE_F32;
+  p->scale = scale;
+  p->zp_in = zp;
+  e->state = p;
+  e->kernel = "enn_qs8_dequantize__ref";
+  return ENN_OK;
+}
+
+static void dequantize_run(const enn_exec *e) { enn_qs8_dequantize__ref(e->state, e->in[0], e->out[0]); }
+
+const enn_op_vtable enn_op_vt_quantize = {quantize_infer, quantize_prepare, quantize_run, NULL};
+const enn_op_vtable enn_op_vt_dequantize = {dequantize_infer, dequantize_prepare, dequantize_run, NULL};
