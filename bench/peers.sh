@@ -228,7 +228,8 @@ json_list() { local s="" x; for x in "$@"; do s="${s:+$s, }\"$x\""; done; echo "
 cat > "$out/meta.json" <<EOF
 {"date": "$(date -u +%Y-%m-%dT%H:%M:%SZ)", "commit": "$commit", "iters": $iters, "warmup": $warmup,
  "threads": [${threads}], "models": $(json_list "${model_list[@]}"), "isa": "${isa:-?}",
- "load_before": "$load_before", "load_after": "$load_after", "nproc": $(nproc 2>/dev/null || echo 0)}
+ "load_before": "$load_before", "load_after": "$load_after", "nproc": $(nproc 2>/dev/null || echo 0),
+ "xnnpack_pkg": "$(dpkg-query -W -f='${Version}' libxnnpack0 2>/dev/null)"}
 EOF
 if [ -z "$py" ]; then
   echo "peers.sh: python3 is needed for the report; raw results are in $out" >&2

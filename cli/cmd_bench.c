@@ -6,15 +6,24 @@
  * timed loop early on slow models and the number actually run is reported.
  * --profile turns on the session's per-node timers (reset after warm-up)
  * and prints nodes sorted by time with their share and GFLOP/s.
+ * --dtype f16|int8 converts the model first (cli_apply_dtype, below): f16
+ * stores the weights as fp16 (weights-only; f32 arithmetic); int8
+ * quantises with synthetic random-normal calibration data, which makes
+ * the timings real and the accuracy meaningless, and the output says so.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "common.h"
+#include "edgenn/fp16.h"
+#include "edgenn/quantize.h"
+
+#define SYNTH_CALIB_SAMPLES 8
 
 const char cmd_bench_help[] =
     "usage: edgenn bench MODEL [--threads N] [--warmup N] [--iters N] [--max-time SEC]\n"
-    "                          [--seed S] [--json] [--profile]\n\n"
+    "                          [--seed S] [--dtype f32|f16|int8] [--json] [--profile]\n\n"
     "Runs the optimised model on deterministic pseudo-random inputs and reports\n"
     "latency (min, p50, p90, p99, mean), throughput (inferences per second),\n"
     "GFLOP/s (2 x MACs / mean latency), the planned arena, weight bytes and the\n"
@@ -26,11 +35,17 @@ const char cmd_bench_help[] =
     "  --max-time SEC  stop the timed runs after SEC seconds (at least one run;\n"
     "                  warm-up stops after SEC/4); 0 = no limit (default 10)\n"
     "  --seed S        input random seed (default 1)\n"
+    "  --dtype D       f32 (default): the model as it is; f16: weights converted to\n"
+    "                  fp16 first (weights-only FP16, f32 arithmetic); int8: quantised\n"
+    "                  first, calibrated on 8 SYNTHETIC random-normal samples, so\n"
+    "                  the timings are real but the accuracy is meaningless (use\n"
+    "                  'edgenn quantize' with real data for an accurate model)\n"
     "  --profile       per-node time, kernel, share and GFLOP/s, slowest first\n"
     "                  (node timers add a little overhead to the latency)\n"
     "  --json          one JSON document: latency_ms {min, p50, p90, p99, mean, max},\n"
     "                  throughput_ips, gflops, peak_arena_bytes, weights_bytes,\n"
     "                  persistent_bytes, peak_rss_bytes, macs, threads, warmup, iters,\n"
+    "                  dtype (and calibration: \"synthetic\" for int8),\n"
     "                  cpu {arch, model, isa, isa_best, features: [...]}\n"
     "                  (and profile: [...] with --profile)\n"
     "  -h, --help\n";
@@ -58,10 +73,77 @@ static int cmp_prof(const void *a, const void *b) {
   return x > y ? -1 : x < y;
 }
 
+/* ----------------------------------------------- precision on the fly */
+const char *cli_dtype_name(const char *s) {
+  if (!strcmp(s, "f32") || !strcmp(s, "fp32") || !strcmp(s, "float32")) return "f32";
+  if (!strcmp(s, "f16") || !strcmp(s, "fp16") || !strcmp(s, "float16")) return "f16";
+  if (!strcmp(s, "int8") || !strcmp(s, "i8")) return "int8";
+  return NULL;
+}
+
+typedef struct synth_calib {
+  const enn_graph *g;
+  uint64_t seed;
+} synth_calib;
+
+static uint64_t splitmix64(uint64_t *s) {
+  uint64_t z = (*s += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+/* Sample i: standard-normal floats (Box-Muller) for f32 inputs, the bench's
+ * uniform filler for any other input type. */
+static enn_status synth_fill(void *ctx, int32_t i, void *const *inputs) {
+  const synth_calib *c = ctx;
+  for (int32_t k = 0; k < enn_graph_num_inputs(c->g); k++) {
+    enn_tensor_desc d;
+    enn_status st = enn_graph_tensor(c->g, enn_graph_input(c->g, k), NULL, &d, NULL);
+    if (st) return st;
+    uint64_t s = c->seed * 1000003u + (uint64_t)i * 7919u + (uint64_t)k;
+    if (d.dtype != ENN_DTYPE_F32) {
+      cli_fill_random(inputs[k], &d, s);
+      continue;
+    }
+    float *x = inputs[k];
+    const int64_t n = enn_tensor_desc_numel(&d);
+    for (int64_t j = 0; j < n; j += 2) {
+      double u1 = ((double)(splitmix64(&s) >> 11) + 1.0) / 9007199254740993.0; /* (0, 1] */
+      double u2 = (double)(splitmix64(&s) >> 11) / 9007199254740992.0;
+      double r = sqrt(-2.0 * log(u1)), t = 6.283185307179586 * u2;
+      x[j] = (float)(r * cos(t));
+      if (j + 1 < n) x[j + 1] = (float)(r * sin(t));
+    }
+  }
+  return ENN_OK;
+}
+
+int cli_apply_dtype(enn_graph **g, const char *dtype, const char *spec, int32_t n_calib, uint64_t seed) {
+  enn_graph *h = NULL;
+  enn_status st;
+  enn_clear_error();
+  if (!strcmp(dtype, "f32")) return 0;
+  if (!strcmp(dtype, "f16")) {
+    if ((st = enn_convert_f16(*g, &h))) return cli_lib_error(st, "'%s': --dtype f16", spec);
+  } else if (!strcmp(dtype, "int8")) {
+    enn_quantize_options o;
+    enn_quantize_options_init(&o);
+    synth_calib c = {*g, seed};
+    if ((st = enn_quantize_graph(*g, &o, n_calib, synth_fill, &c, &h)))
+      return cli_lib_error(st, "'%s': --dtype int8 (synthetic calibration)", spec);
+  } else {
+    return cli_usage_error("unknown dtype '%s' (f32, f16 or int8)", dtype);
+  }
+  enn_graph_destroy(*g);
+  *g = h;
+  return 0;
+}
+
 int cmd_bench(int argc, char **argv) {
   int json = 0, profile = 0;
-  const char *v_threads[1], *v_warmup[1], *v_iters[1], *v_max[1], *v_seed[1];
-  int c_threads = 0, c_warmup = 0, c_iters = 0, c_max = 0, c_seed = 0;
+  const char *v_threads[1], *v_warmup[1], *v_iters[1], *v_max[1], *v_seed[1], *v_dtype[1];
+  int c_threads = 0, c_warmup = 0, c_iters = 0, c_max = 0, c_seed = 0, c_dtype = 0;
   const cli_opt opts[] = {
       {"--json", NULL, false, &json, NULL, 0, NULL},
       {"--profile", NULL, false, &profile, NULL, 0, NULL},
@@ -70,6 +152,7 @@ int cmd_bench(int argc, char **argv) {
       {"--iters", "-n", true, NULL, v_iters, 1, &c_iters},
       {"--max-time", NULL, true, NULL, v_max, 1, &c_max},
       {"--seed", NULL, true, NULL, v_seed, 1, &c_seed},
+      {"--dtype", NULL, true, NULL, v_dtype, 1, &c_dtype},
   };
   const char *pos[1];
   int n_pos;
@@ -88,14 +171,18 @@ int cmd_bench(int argc, char **argv) {
   if (c_iters && (rc = cli_parse_int(v_iters[0], "--iters", 1, 10000000, &iters))) return rc;
   if (c_max && (rc = cli_parse_double(v_max[0], "--max-time", 0.0, 86400.0, &max_time))) return rc;
   if (c_seed && (rc = cli_parse_i64(v_seed[0], "--seed", 0, INT64_MAX, &seed))) return rc;
+  const char *dtype = c_dtype ? cli_dtype_name(v_dtype[0]) : "f32";
+  if (!dtype) return cli_usage_error("--dtype %s: expected f32, f16 or int8", v_dtype[0]);
   if (n_pos != 1) return cli_usage_error("'edgenn bench' needs a MODEL (see 'edgenn help bench')");
   const char *spec = pos[0];
+  const bool synthetic = !strcmp(dtype, "int8");
 
   enn_graph *g = NULL;
   enn_session *s = NULL;
   double *times = NULL;
   prof_row *prow = NULL;
   if ((rc = cli_load_model(spec, &g))) return rc;
+  if ((rc = cli_apply_dtype(&g, dtype, spec, SYNTH_CALIB_SAMPLES, (uint64_t)seed))) goto done;
   if ((rc = cli_session(g, spec, threads, profile != 0, &s))) goto done;
   for (int32_t i = 0; i < enn_session_num_inputs(s); i++) {
     enn_tensor_desc d;
@@ -170,6 +257,12 @@ int cmd_bench(int argc, char **argv) {
   if (json) {
     printf("{\n  \"model\": ");
     cli_json_str(stdout, spec);
+    printf(",\n  \"dtype\": \"%s\"", dtype);
+    if (synthetic)
+      printf(",\n  \"calibration\": \"synthetic\",\n  \"calibration_samples\": %d,\n"
+             "  \"note\": \"int8 quantised on the fly with synthetic random-normal calibration data: "
+             "for speed only, accuracy is meaningless\"",
+             SYNTH_CALIB_SAMPLES);
     printf(",\n  \"threads\": %d,\n  \"warmup\": %d,\n  \"iters\": %d,\n  \"iters_requested\": %d,\n", threads, warm_done,
            done_iters, iters);
     printf("  \"latency_ms\": {\"min\": ");
@@ -236,6 +329,14 @@ int cmd_bench(int argc, char **argv) {
     printf("\n}\n");
   } else {
     printf("%-11s %s\n", "model", spec);
+    if (!strcmp(dtype, "f16"))
+      printf("%-11s f16 weights (converted on the fly; weights-only FP16: arithmetic stays f32)\n", "precision");
+    else if (synthetic)
+      printf("%-11s int8, quantised on the fly with SYNTHETIC calibration (%d random-normal samples):\n"
+             "%-11s the timings are real, the accuracy is meaningless (for speed measurements only)\n",
+             "precision", SYNTH_CALIB_SAMPLES, "");
+    else if (c_dtype)
+      printf("%-11s f32\n", "precision");
     printf("%-11s %d thread%s, %d warm-up, %d timed run%s", "runs", threads, threads == 1 ? "" : "s", warm_done,
            done_iters, done_iters == 1 ? "" : "s");
     if (done_iters < iters) printf(" (stopped at the %.3g s --max-time; %d requested)", max_time, iters);

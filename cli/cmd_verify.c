@@ -8,7 +8,12 @@
  *   - a file NAME.onnx beside NAME_output_K.pb files (the ONNX "light"
  *     model tests): the inputs are generated as the ONNX test runner does,
  *     arange(n).reshape(shape) / n in float32.
- * A directory holding neither is searched one level down for cases.
+ * (also: a directory with one .onnx file beside test_data_set_0/, the
+ * ONNX model zoo layout). A directory holding none of these is searched
+ * for cases, up to 3 levels down.
+ * A model refused only because an operator needs one of its inputs as a
+ * constant is re-imported with the data set's inputs bound
+ * (enn_onnx_load_bound), and the case says which inputs were bound.
  *
  * Each case is imported (an ENN_ERR_UNSUPPORTED import is "unsupported",
  * with the importer's reason), run on every data set, and each output is
@@ -32,12 +37,15 @@
 const char cmd_verify_help[] =
     "usage: edgenn verify CASE... [--rtol R] [--atol A] [--json] [--quiet]\n\n"
     "Runs ONNX test cases and compares edgenn's outputs with the references.\n"
-    "CASE is a directory with model.onnx and test_data_set_N/{input,output}_K.pb\n"
-    "(the ONNX backend-test layout), a NAME.onnx file with NAME_output_K.pb\n"
-    "beside it (inputs generated as arange(n)/n, like the ONNX test runner),\n"
-    "or a directory of such cases. Each case is reported as pass, fail (with\n"
-    "the largest absolute error, or what went wrong) or unsupported (with the\n"
-    "importer's reason).\n\n"
+    "CASE is a directory with model.onnx (or a single .onnx file, as in the\n"
+    "ONNX model zoo) and test_data_set_N/{input,output}_K.pb (the ONNX\n"
+    "backend-test layout), a NAME.onnx file with NAME_output_K.pb beside it\n"
+    "(inputs generated as arange(n)/n, like the ONNX test runner), or a\n"
+    "directory of such cases (searched 3 levels deep). Each case is reported\n"
+    "as pass, fail (with the largest absolute error, or what went wrong) or\n"
+    "unsupported (with the importer's reason). A model that needs one of its\n"
+    "inputs as a constant (a Reshape shape, Resize scales, ...) is retried\n"
+    "with the data set's input values bound as constants, and says so.\n\n"
     "An element passes when |actual - expected| <= atol + rtol * |expected|\n"
     "(NaN matches NaN); shapes and element types must match exactly.\n\n"
     "options:\n"

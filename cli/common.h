@@ -138,6 +138,17 @@ const char *cli_model_formats(void);
 /* Creates a session; prints the error and returns non-zero on failure. */
 int cli_session(const enn_graph *g, const char *spec, int threads, bool profile, enn_session **out);
 
+/* ------------------------------------ precision on the fly (cmd_bench.c) */
+/* The canonical name of a --dtype value: "f32" (also fp32, float32), "f16"
+ * (fp16, float16) or "int8" (i8); NULL if unknown. */
+const char *cli_dtype_name(const char *s);
+/* Replaces *g by its `dtype` version: "f32" leaves it, "f16" converts the
+ * weights (enn_convert_f16), "int8" quantises (enn_quantize_graph) with
+ * n_calib SYNTHETIC random-normal calibration samples from `seed`: the
+ * result is for speed and size measurements only. Prints errors; returns 0
+ * or an exit code. */
+int cli_apply_dtype(enn_graph **g, const char *dtype, const char *spec, int32_t n_calib, uint64_t seed);
+
 /* ------------------------------------------------------- tensors, output */
 /* "[1,224,224,3]" into buf. */
 const char *cli_shape_str(const enn_tensor_desc *d, char *buf, size_t cap);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the ONNX fuzz seed corpus (tests/fuzz/corpus/onnx/): two small
-# valid models (shape arithmetic; a dozen CNN operators) and a truncation of
-# each, written by the malformed-input test itself
+# Regenerates the ONNX fuzz seed corpus (tests/fuzz/corpus/onnx/): three
+# small valid models (shape arithmetic; a dozen CNN operators; a quantised
+# QDQ / QLinearConv chain) and a truncation of each, written by the malformed-input test itself
 # (tests/import/test_onnx_malformed.c with ENN_WRITE_ONNX_CORPUS set), so
 # the seeds always match the builder the tests use.
 #

@@ -71,7 +71,10 @@ typedef struct enn_op_vtable {
   /* At session create: choose the kernel (set e->kernel), request scratch
    * (e->scratch_bytes), build per-op state with enn_prepare_alloc. e->in[i]
    * is a constant input's bytes (e.g. weights to pack), NULL for a tensor
-   * computed at run time; outputs are not yet placed. Optional. */
+   * computed at run time; outputs are not yet placed. A prepare may point a
+   * constant input's e->in[i] / e->in_desc[i] at persistent memory of its
+   * own (an f32 copy of F16 weights, ops/f16_weights.h); run sees that.
+   * Optional. */
   enn_status (*prepare)(enn_exec *e, enn_prepare_ctx *ctx);
   /* Executes. Must not allocate or fail. NULL only for ENN_OPF_VIEW ops. */
   void (*run)(const enn_exec *e);
@@ -93,6 +96,13 @@ struct enn_exec {
   const char *kernel;              /* static string */
   int32_t threads;
   struct enn_threadpool *pool;     /* the session's pool (NULL = run inline); base/threadpool.h */
+  /* In a session: its private graph, this node's index there and the
+   * session's execs in execution order (execs[index] is this one), so a
+   * prepare can see its neighbours (fused blocks, ops/conv2d_fast.c) and a
+   * run read a neighbour's resolved pointers. NULL / -1 outside a session. */
+  const struct enn_graph *graph;
+  int32_t index;
+  const enn_exec *execs;
 };
 
 /* Persistent per-op memory, owned by the session (zero-filled, 64-aligned). */

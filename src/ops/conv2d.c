@@ -5,6 +5,7 @@
  */
 #include "base/threadpool.h"
 #include "kernels/ref/conv_ref.h"
+#include "ops/f16_weights.h"
 #include "ops/fast_path.h"
 #include "ops/op_util.h"
 #include "ops/qs8_ops.h"
@@ -60,9 +61,9 @@ static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *i
 
 static enn_status conv_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                              enn_tensor_desc *out) {
-  ENN_UNUSED(in_data);
   if (enn_qs8_dispatch(in[0]->dtype)) return enn_qs8_conv2d_infer(n, in, out); /* int8: conv2d_q8.c */
-  return conv_params(n, in, NULL, out);
+  enn_f16w_descs v; /* F16 constant weights / bias are accepted (f16_weights.h) */
+  return conv_params(n, enn_f16w_infer_descs(n, in, in_data, ENN_F16W_IN(1) | ENN_F16W_IN(2), &v), NULL, out);
 }
 
 /* f32 state: the reference parameters, then the SIMD path when one applies
@@ -72,12 +73,20 @@ typedef struct conv_state {
   enn_fast_path fast;
 } conv_state;
 
-static enn_status conv_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_conv2d_prepare(e, ctx);
+static enn_status conv_prepare_f32(enn_exec *e, enn_prepare_ctx *ctx) {
   enn_status st = enn_prepare_params(e, ctx, sizeof(conv_state), conv_params, "enn_f32_conv2d__ref");
   if (st) return st;
   conv_state *s = e->state;
   return enn_conv2d_fast_prepare(e, ctx, &s->p, &s->fast);
+}
+
+/* Does run read the weights through e->in[1], e->in[2] (the reference path)? */
+static bool conv_reads_weights(const enn_exec *e) { return !((const conv_state *)e->state)->fast.run; }
+
+static enn_status conv_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_conv2d_prepare(e, ctx);
+  /* f16 weights / bias: converted to f32 once around the f32 prepare */
+  return enn_f16w_prepare(e, ctx, ENN_F16W_IN(1) | ENN_F16W_IN(2), conv_prepare_f32, conv_reads_weights);
 }
 
 /* Below this many MACs a convolution runs on the calling thread only. */

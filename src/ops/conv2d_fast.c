@@ -8,11 +8,16 @@
  *   DW     depthwise (groups = ic = oc), 3x3 or 5x5, no dilation: one
  *          DWCONV call per output row with kh input-row pointers, a zero
  *          row (prepared once) standing for vertical padding.
- *   IGEMM  everything else (first 3-channel layer, dense k x k, strided
- *          1x1, grouped, dilated): per tile of MR output pixels an
- *          indirection table of kh*kw x MR input-pixel pointers (padding
- *          taps point at a zero vector) is built in per-thread scratch,
- *          then the indirect GEMM runs over the panels.
+ *   IGEMM  everything else (dense k x k, strided 1x1, grouped, dilated):
+ *          per tile of MR output pixels an indirection table of kh*kw x MR
+ *          input-pixel pointers (padding taps point at a zero vector) is
+ *          built in per-thread scratch, then the indirect GEMM runs over
+ *          the panels.
+ *          With fewer than 16 input channels (the 3-channel stem) a tap is
+ *          a whole kernel row (ROWS): kw neighbouring pixels are kw*ic
+ *          contiguous floats, so the kernel runs kc = kw*ic per pointer;
+ *          rows crossing the left / right edge are copied with zeros into
+ *          scratch.
  * Weights and bias are packed once here. Work splits over the thread pool
  * into one task per thread: by output rows (pixels) or by weight panels,
  * whichever leaves the busiest thread fewer tiles; every output element
@@ -104,6 +109,10 @@ static void gemm_block(const enn_gemm_plan *g, const float *a, float *c, int64_t
   }
 }
 
+void enn_gemm_plan_rows(const enn_gemm_plan *g, const float *a, float *c, int64_t r0, int64_t r1) {
+  gemm_block(g, a, c, r0, r1, 0, cdiv(g->n, g->k->nr));
+}
+
 typedef struct gemm_job {
   const enn_gemm_plan *g;
   const float *a;
@@ -145,12 +154,14 @@ typedef struct conv_fast {
   const enn_kernel *k; /* MODE_DW / MODE_IGEMM */
   const float *w;      /* packed (DW, IGEMM) */
   size_t w_gstride;    /* IGEMM: packed floats per group */
-  const float *zero;   /* DW: a zero input row; IGEMM: ic zeros */
+  const float *zero;   /* DW: a zero input row; IGEMM: max(ic, kc) zeros */
   enn_f32_epi ep;
   bool post;
-  int32_t ks;          /* IGEMM taps kh*kw */
+  bool rows;           /* IGEMM: a tap is a kernel row (ROWS mode) */
+  int32_t ks, kc;      /* IGEMM taps (kh*kw, or kh in ROWS mode) and floats per tap */
   int32_t pblock;      /* IGEMM panels per cache block */
-  size_t scratch_per_thread; /* IGEMM indirection bytes */
+  size_t ptr_bytes;    /* IGEMM: indirection table bytes per thread */
+  size_t scratch_per_thread; /* IGEMM: table + ROWS border copies */
 } conv_fast;
 
 static void conv_gemm_run(const enn_exec *e, const void *state) {
@@ -210,39 +221,84 @@ static void conv_dw_run(const enn_exec *e, const void *state) {
 }
 
 /* --- indirect GEMM */
-/* Indirection table for output pixels [m0, m0 + mr): a[t*MR + i] = the
- * input pixel of tap t for pixel m0 + i (or the zero vector), plus the
- * group's channel offset; rows i >= mr repeat row mr - 1. */
+/* Indirection table for output pixels [m0, m0 + mr), a[t*MR + i] for tap
+ * t of pixel m0 + i: per (ky, kx) the input pixel (+ the group's channel
+ * offset) or the zero vector; in ROWS mode per ky the run of kw pixels
+ * starting at the window's left edge (kw*ic contiguous floats), the zero
+ * vector for a padding row, or a copy with zeros in `border` when the run
+ * crosses the left or right edge. Rows i >= mr repeat row mr - 1.
+ * Coordinates advance pixel by pixel (one division per tile). */
 static void build_indirection(const conv_fast *f, const float *x, int64_t m0, int32_t mr, int32_t g,
-                              const float **a) {
+                              const float **a, float *border) {
   const enn_conv2d_params *p = &f->p;
-  const int32_t MR = f->k->mr;
-  const size_t goff = (size_t)g * (size_t)(p->ic / p->groups);
+  const int32_t MR = f->k->mr, icg = p->ic / p->groups, ks = f->ks;
+  const size_t ic = (size_t)p->ic, img = (size_t)p->ih * (size_t)p->iw * ic, goff = (size_t)g * (size_t)icg;
   const int64_t plane = (int64_t)p->oh * p->ow;
-  for (int32_t i = 0; i < MR; i++) {
-    const int64_t m = m0 + (i < mr ? i : mr - 1);
-    const int32_t n = (int32_t)(m / plane), rem = (int32_t)(m % plane);
-    const int32_t oy = rem / p->ow, ox = rem % p->ow;
-    const float *xn = x + (size_t)n * (size_t)p->ih * (size_t)p->iw * (size_t)p->ic + goff;
-    for (int32_t ky = 0; ky < p->kh; ky++) {
-      const int32_t iy = oy * p->sh - p->pt + ky * p->dh;
-      for (int32_t kx = 0; kx < p->kw; kx++) {
-        const int32_t ix = ox * p->sw - p->pl + kx * p->dw;
-        const bool in = iy >= 0 && iy < p->ih && ix >= 0 && ix < p->iw;
-        a[(ky * p->kw + kx) * MR + i] =
-            in ? xn + ((size_t)iy * (size_t)p->iw + (size_t)ix) * (size_t)p->ic : f->zero;
+  int32_t n = (int32_t)(m0 / plane), rem = (int32_t)(m0 % plane);
+  int32_t oy = rem / p->ow, ox = rem % p->ow;
+  const float *rowp[16]; /* ROWS: the kh input rows of output row oy (NULL: padding) */
+  int32_t row_of = -1;   /* n * oh + oy that rowp describes */
+  for (int32_t i = 0; i < mr; i++) {
+    const float *xn = x + (size_t)n * img + goff;
+    const int32_t iy0 = oy * p->sh - p->pt, ix0 = ox * p->sw - p->pl;
+    if (f->rows) {
+      const int32_t run = p->kw * p->ic;
+      if (row_of != n * p->oh + oy) {
+        row_of = n * p->oh + oy;
+        for (int32_t ky = 0; ky < p->kh; ky++) {
+          const int32_t iy = iy0 + ky * p->dh;
+          rowp[ky] = (iy < 0 || iy >= p->ih) ? NULL : xn + (size_t)iy * (size_t)p->iw * ic;
+        }
+      }
+      if (ix0 >= 0 && ix0 + p->kw <= p->iw) {
+        const size_t off = (size_t)ix0 * ic;
+        for (int32_t ky = 0; ky < p->kh; ky++) a[ky * MR + i] = rowp[ky] ? rowp[ky] + off : f->zero;
+      } else {
+        for (int32_t ky = 0; ky < p->kh; ky++) {
+          if (!rowp[ky]) {
+            a[ky * MR + i] = f->zero;
+            continue;
+          }
+          float *d = border + ((size_t)i * (size_t)p->kh + (size_t)ky) * (size_t)run;
+          for (int32_t kx = 0; kx < p->kw; kx++) {
+            const int32_t ix = ix0 + kx;
+            for (int32_t q = 0; q < p->ic; q++)
+              d[kx * p->ic + q] = (ix < 0 || ix >= p->iw) ? 0.0f : rowp[ky][(size_t)ix * ic + (size_t)q];
+          }
+          a[ky * MR + i] = d;
+        }
+      }
+    } else {
+      for (int32_t ky = 0; ky < p->kh; ky++) {
+        const int32_t iy = iy0 + ky * p->dh;
+        const bool row_in = iy >= 0 && iy < p->ih;
+        const float *xr = xn + (size_t)(row_in ? iy : 0) * (size_t)p->iw * ic;
+        for (int32_t kx = 0; kx < p->kw; kx++) {
+          const int32_t ix = ix0 + kx * p->dw;
+          a[(ky * p->kw + kx) * MR + i] = (row_in && ix >= 0 && ix < p->iw) ? xr + (size_t)ix * ic : f->zero;
+        }
+      }
+    }
+    if (++ox == p->ow) {
+      ox = 0;
+      if (++oy == p->oh) {
+        oy = 0;
+        n++;
       }
     }
   }
+  for (int32_t t = 0; t < ks; t++)
+    for (int32_t i = mr; i < MR; i++) a[t * MR + i] = a[t * MR + mr - 1];
 }
 
-/* Output pixels [m0, m1) x panels [p0, p1) of every group. */
-static void igemm_block(const conv_fast *f, const float *x, float *y, const float **a, int64_t m0, int64_t m1,
-                        int64_t p0, int64_t p1) {
+/* Output pixels [m0, m1) x panels [p0, p1) of every group; a and border
+ * are the thread's scratch. */
+static void igemm_block(const conv_fast *f, const float *x, float *y, const float **a, float *border, int64_t m0,
+                        int64_t m1, int64_t p0, int64_t p1) {
   const enn_conv2d_params *p = &f->p;
   const int32_t MR = f->k->mr, NR = f->k->nr;
-  const int32_t icg = p->ic / p->groups, ocg = p->oc / p->groups;
-  const size_t pstride = (size_t)NR * (1 + (size_t)f->ks * (size_t)icg);
+  const int32_t ocg = p->oc / p->groups;
+  const size_t pstride = (size_t)NR * (1 + (size_t)f->ks * (size_t)f->kc);
   for (int32_t g = 0; g < p->groups; g++) {
     const float *wg = f->w + (size_t)g * f->w_gstride;
     for (int64_t pb = p0; pb < p1; pb += f->pblock) {
@@ -250,9 +306,9 @@ static void igemm_block(const conv_fast *f, const float *x, float *y, const floa
       const int64_t col0 = pb * NR, ncols = min64(pe * NR, ocg) - col0;
       for (int64_t m = m0; m < m1; m += MR) {
         const int32_t mr = (int32_t)min64(MR, m1 - m);
-        build_indirection(f, x, m, mr, g, a);
         float *ct = y + (size_t)m * (size_t)p->oc + (size_t)g * (size_t)ocg + (size_t)col0;
-        f->k->fn.igemm((size_t)mr, (size_t)ncols, (size_t)icg, (size_t)f->ks, a, wg + (size_t)pb * pstride, ct,
+        build_indirection(f, x, m, mr, g, a, border);
+        f->k->fn.igemm((size_t)mr, (size_t)ncols, (size_t)f->kc, (size_t)f->ks, a, wg + (size_t)pb * pstride, ct,
                        (size_t)p->oc, &f->ep);
         if (f->post) post_act(ct, mr, ncols, (size_t)p->oc, &p->act);
       }
@@ -262,12 +318,14 @@ static void igemm_block(const conv_fast *f, const float *x, float *y, const floa
 
 static void igemm_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
   const conv_job *j = ctx;
-  const float **a = (const float **)(void *)((char *)j->scratch + (size_t)thread * j->f->scratch_per_thread);
+  char *sc = (char *)j->scratch + (size_t)thread * j->f->scratch_per_thread;
+  const float **a = (const float **)(void *)sc;
+  float *border = (float *)(void *)(sc + j->f->ptr_bytes);
   for (int32_t t = begin; t < end; t++) {
     int64_t u0, u1;
     task_range(j->by_rows ? j->rows : j->panels, j->tasks, t, &u0, &u1);
-    if (j->by_rows) igemm_block(j->f, j->x, j->y, a, u0, u1, 0, j->panels);
-    else igemm_block(j->f, j->x, j->y, a, 0, j->rows, u0, u1);
+    if (j->by_rows) igemm_block(j->f, j->x, j->y, a, border, u0, u1, 0, j->panels);
+    else igemm_block(j->f, j->x, j->y, a, border, 0, j->rows, u0, u1);
   }
 }
 
@@ -276,13 +334,13 @@ static void conv_igemm_run(const enn_exec *e, const void *state) {
   const enn_conv2d_params *p = &f->p;
   const int64_t rows = (int64_t)p->n * p->oh * p->ow;
   const int64_t panels = cdiv(p->oc / p->groups, f->k->nr);
-  const int64_t macs = rows * p->oc * f->ks * (p->ic / p->groups);
+  const int64_t macs = rows * p->oc * f->ks * f->kc;
   conv_job j = {f, e->in[0], e->out[0], e->scratch, true, 1, rows, panels};
   int32_t T = enn_threadpool_threads(e->pool);
   if ((size_t)T * f->scratch_per_thread > e->scratch_bytes) T = 1; /* never: prepare sized it */
   choose_split(rows, panels, f->k->mr, T, macs, &j.by_rows, &j.tasks);
   if (j.tasks <= 1) {
-    igemm_block(f, j.x, j.y, (const float **)e->scratch, 0, rows, 0, panels);
+    igemm_task(&j, 0, 1, 0);
     return;
   }
   enn_threadpool_parallel_for(e->pool, j.tasks, igemm_task, &j);
@@ -295,6 +353,9 @@ enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
   const float *w = e->in[1], *b = e->n_in > 2 ? e->in[2] : NULL;
   if (e->in_desc[0]->dtype != ENN_DTYPE_F32 || e->in_desc[1]->dtype != ENN_DTYPE_F32) return ENN_OK;
   if (!w || (e->n_in > 2 && !b)) return ENN_OK; /* weights computed at run time: reference */
+  bool fused = false;
+  enn_status st = enn_conv2d_chain_prepare(e, ctx, fp, &fused);
+  if (st || fused) return st;
   const int32_t icg = p->ic / p->groups, ocg = p->oc / p->groups;
   const bool dw = p->groups == p->ic && p->oc == p->ic && p->kh == p->kw && (p->kh == 3 || p->kh == 5) &&
                   p->dh == 1 && p->dw == 1;
@@ -308,7 +369,6 @@ enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
   f->p = *p;
   f->k = k;
   f->post = !enn_f32_epi_init(&f->ep, &p->act);
-  enn_status st;
   if (gemm) {
     f->mode = MODE_GEMM;
     if ((st = enn_gemm_plan_init(&f->gemm, ctx, k, (int64_t)p->n * p->ih * p->iw, ocg, icg, p->groups,
@@ -326,11 +386,17 @@ enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
     fp->run = conv_dw_run;
   } else {
     f->mode = MODE_IGEMM;
-    f->ks = p->kh * p->kw;
-    const int64_t kdim = (int64_t)f->ks * icg;
+    /* Few channels (the 3-channel stem): a tap is a whole kernel row of kw
+     * contiguous pixels (kc = kw*ic), so the kernel's k loop is not cut
+     * every ic steps and a tile needs kw times fewer pointers. */
+    f->rows = p->groups == 1 && p->dw == 1 && p->kw > 1 && p->ic < 16 && p->kh <= 16;
+    f->ks = f->rows ? p->kh : p->kh * p->kw;
+    f->kc = f->rows ? p->kw * p->ic : icg;
+    const int64_t kdim = (int64_t)p->kh * p->kw * icg;
     f->w_gstride = enn_f32_pack_gemm_floats(ocg, kdim, k->nr);
     float *pw = enn_prepare_alloc(ctx, f->w_gstride * (size_t)p->groups * sizeof(float));
-    float *zero = enn_prepare_alloc(ctx, (size_t)p->ic * sizeof(float));
+    const size_t zero_floats = (size_t)(p->ic > f->kc ? p->ic : f->kc);
+    float *zero = enn_prepare_alloc(ctx, zero_floats * sizeof(float));
     if (!pw || !zero) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing convolution weights");
     for (int32_t g = 0; g < p->groups; g++)
       enn_f32_pack_gemm(ocg, kdim, kdim, k->nr, w + (size_t)g * (size_t)ocg * (size_t)kdim,
@@ -339,7 +405,9 @@ enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
     f->zero = zero;
     const int64_t panel_bytes = (int64_t)k->nr * (1 + kdim) * (int64_t)sizeof(float);
     f->pblock = (int32_t)(L2_BLOCK_BYTES / panel_bytes > 1 ? L2_BLOCK_BYTES / panel_bytes : 1);
-    f->scratch_per_thread = enn_align_up((size_t)f->ks * (size_t)k->mr * sizeof(float *), ENN_ALIGN);
+    f->ptr_bytes = enn_align_up((size_t)f->ks * (size_t)k->mr * sizeof(float *), ENN_ALIGN);
+    const size_t border_bytes = f->rows ? (size_t)k->mr * (size_t)p->kh * (size_t)f->kc * sizeof(float) : 0;
+    f->scratch_per_thread = f->ptr_bytes + enn_align_up(border_bytes, ENN_ALIGN);
     const int32_t T = e->threads > 1 ? e->threads : 1;
     e->scratch_bytes = f->scratch_per_thread * (size_t)T;
     fp->run = conv_igemm_run;

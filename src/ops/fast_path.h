@@ -74,6 +74,20 @@ enn_status enn_gemm_plan_init(enn_gemm_plan *g, enn_prepare_ctx *ctx, const enn_
 /* Runs the plan, split over pool's threads (NULL = inline); the split never
  * changes a result. */
 void enn_gemm_plan_run(const enn_gemm_plan *g, const float *a, float *c, struct enn_threadpool *pool);
+/* Rows [r0, r1) of the plan (all columns and groups) on the calling thread. */
+void enn_gemm_plan_rows(const enn_gemm_plan *g, const float *a, float *c, int64_t r0, int64_t r1);
+
+/* ------------------------------- fused depthwise-separable blocks */
+/* conv2d_chain.c: when node e is part of a fused block (1x1 -> depthwise
+ * -> 1x1, depthwise -> 1x1 or 1x1 -> depthwise, consecutive nodes whose
+ * intermediate tensors are used once and are large), sets *handled and
+ * the fast path: a no-op for every node but the block's last, which runs
+ * the whole block row by row with the intermediates in cache. */
+enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_path *fp, bool *handled);
+/* Tests and benchmarks (not thread-safe against concurrent creates):
+ * 0 = no fusion, 1 = fuse (default), 2 = fuse but always run the blocks'
+ * sequential fallback (the path taken when buffers overlap). */
+void enn_conv2d_set_fusion(int mode);
 
 /* Below this many multiply-accumulates a fast path runs on one thread. */
 #define ENN_FAST_PAR_MIN_MACS 32768

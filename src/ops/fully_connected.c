@@ -5,6 +5,7 @@
  */
 #include "base/threadpool.h"
 #include "kernels/ref/fc_ref.h"
+#include "ops/f16_weights.h"
 #include "ops/fast_path.h"
 #include "ops/op_util.h"
 #include "ops/qs8_ops.h"
@@ -44,9 +45,9 @@ static enn_status fc_params(const enn_node *n, const enn_tensor_desc *const *in,
 
 static enn_status fc_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                            enn_tensor_desc *out) {
-  ENN_UNUSED(in_data);
   if (enn_qs8_dispatch(in[0]->dtype)) return enn_qs8_fc_infer(n, in, out); /* int8: fully_connected_q8.c */
-  return fc_params(n, in, NULL, out);
+  enn_f16w_descs v; /* F16 constant weights / bias are accepted (f16_weights.h) */
+  return fc_params(n, enn_f16w_infer_descs(n, in, in_data, ENN_F16W_IN(1) | ENN_F16W_IN(2), &v), NULL, out);
 }
 
 /* f32 state: the reference parameters, then the SIMD path when one applies
@@ -56,12 +57,20 @@ typedef struct fc_state {
   enn_fast_path fast;
 } fc_state;
 
-static enn_status fc_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_fc_prepare(e, ctx);
+static enn_status fc_prepare_f32(enn_exec *e, enn_prepare_ctx *ctx) {
   enn_status st = enn_prepare_params(e, ctx, sizeof(fc_state), fc_params, "enn_f32_fully_connected__ref");
   if (st) return st;
   fc_state *s = e->state;
   return enn_fc_fast_prepare(e, ctx, &s->p, &s->fast);
+}
+
+/* Does run read the weights through e->in[1], e->in[2] (the reference path)? */
+static bool fc_reads_weights(const enn_exec *e) { return !((const fc_state *)e->state)->fast.run; }
+
+static enn_status fc_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
+  if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_fc_prepare(e, ctx);
+  /* f16 weights / bias: converted to f32 once around the f32 prepare */
+  return enn_f16w_prepare(e, ctx, ENN_F16W_IN(1) | ENN_F16W_IN(2), fc_prepare_f32, fc_reads_weights);
 }
 
 /* Below this many MACs the layer runs on the calling thread only. */

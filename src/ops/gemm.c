@@ -6,6 +6,7 @@
  * both to 1). Prepare reduces C's shape to two element strides.
  */
 #include "kernels/ref/matmul_ref.h"
+#include "ops/f16_weights.h"
 #include "ops/op_util.h"
 
 static enn_status gemm_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
@@ -55,12 +56,16 @@ static enn_status gemm_params(const enn_node *n, const enn_tensor_desc *const *i
 
 static enn_status gemm_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                              enn_tensor_desc *out) {
-  ENN_UNUSED(in_data);
-  return gemm_params(n, in, NULL, out);
+  enn_f16w_descs v; /* constant F16 B / C are accepted (f16_weights.h) */
+  return gemm_params(n, enn_f16w_infer_descs(n, in, in_data, ENN_F16W_IN(1) | ENN_F16W_IN(2), &v), NULL, out);
+}
+
+static enn_status gemm_prepare_f32(enn_exec *e, enn_prepare_ctx *ctx) {
+  return enn_prepare_params(e, ctx, sizeof(enn_gemm_params), gemm_params, "enn_f32_gemm__ref");
 }
 
 static enn_status gemm_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  return enn_prepare_params(e, ctx, sizeof(enn_gemm_params), gemm_params, "enn_f32_gemm__ref");
+  return enn_f16w_prepare(e, ctx, ENN_F16W_IN(1) | ENN_F16W_IN(2), gemm_prepare_f32, NULL); /* f16 B, C */
 }
 
 static void gemm_run(const enn_exec *e) {

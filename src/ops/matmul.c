@@ -6,6 +6,7 @@
  * strides (0 where an operand is broadcast) for kernels/ref/matmul_ref.h.
  */
 #include "kernels/ref/matmul_ref.h"
+#include "ops/f16_weights.h"
 #include "ops/op_util.h"
 
 static enn_status matmul_params(const enn_node *n, const enn_tensor_desc *const *in, void *state,
@@ -66,12 +67,16 @@ static enn_status matmul_params(const enn_node *n, const enn_tensor_desc *const 
 
 static enn_status matmul_infer(const enn_node *n, const enn_tensor_desc *const *in, const void *const *in_data,
                                enn_tensor_desc *out) {
-  ENN_UNUSED(in_data);
-  return matmul_params(n, in, NULL, out);
+  enn_f16w_descs v; /* a constant F16 B is accepted (f16_weights.h) */
+  return matmul_params(n, enn_f16w_infer_descs(n, in, in_data, ENN_F16W_IN(1), &v), NULL, out);
+}
+
+static enn_status matmul_prepare_f32(enn_exec *e, enn_prepare_ctx *ctx) {
+  return enn_prepare_params(e, ctx, sizeof(enn_matmul_params), matmul_params, "enn_f32_matmul__ref");
 }
 
 static enn_status matmul_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
-  return enn_prepare_params(e, ctx, sizeof(enn_matmul_params), matmul_params, "enn_f32_matmul__ref");
+  return enn_f16w_prepare(e, ctx, ENN_F16W_IN(1), matmul_prepare_f32, NULL); /* f16 B -> f32 once */
 }
 
 static void matmul_run(const enn_exec *e) { enn_f32_matmul__ref(e->state, e->in[0], e->in[1], e->out[0]); }

@@ -70,6 +70,7 @@ enn_status enn_rt_eval_node(const enn_graph *g, const enn_node *n, const enn_ten
   e.in = in;
   e.out = out;
   e.threads = 1;
+  e.index = -1; /* graph / execs stay NULL: no neighbours outside a session */
   e.kernel = "ref";
   enn_prepare_ctx ctx;
   memset(&ctx, 0, sizeof ctx);

@@ -241,6 +241,9 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
     for (int32_t j = 0; j < n->n_outputs; j++) s->descs[k++] = &g->tensors[n->outputs[j]].desc;
     e->threads = o.threads;
     e->pool = s->pool;
+    e->graph = g;
+    e->index = i;
+    e->execs = s->execs;
     const enn_op_vtable *vt = enn_op_vtable_get(n->op);
     if (!vt || (!vt->run && !(enn_op_flags(n->op) & ENN_OPF_VIEW))) {
       st = enn_node_err(n, ENN_ERR_UNSUPPORTED, "operator %s is not built into this edgenn", enn_op_name(n->op));
@@ -255,7 +258,8 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
   k = 0;
   for (int32_t i = 0; i < nn; i++) {
     enn_node *n = &g->nodes[i];
-    for (int32_t j = 0; j < n->n_inputs; j++) s->ptrs[k++] = s->tensor_ptr[n->inputs[j]];
+    for (int32_t j = 0; j < n->n_inputs; j++, k++) /* a constant keeps what prepare set (ops/f16_weights.h) */
+      if (g->tensors[n->inputs[j]].kind != ENN_TK_CONST) s->ptrs[k] = s->tensor_ptr[n->inputs[j]];
     for (int32_t j = 0; j < n->n_outputs; j++) s->ptrs[k++] = s->tensor_ptr[n->outputs[j]];
   }
   enn_graph_stats gs;

@@ -18,6 +18,20 @@ dirs=("$node")
 for d in pytorch-converted pytorch-operator simple; do
   [ -d "$data/onnx-backend-tests/$d" ] && dirs+=("$data/onnx-backend-tests/$d")
 done
+# the other commands take .onnx models and .pb tensors directly
+tmp="${ENN_TEST_TMP:-/tmp}/onnx_conf.$$"
+mkdir -p "$tmp"
+case_dir="$data/onnx-backend-tests/pytorch-converted/test_Conv2d" # one input, NCHW
+if [ -d "$case_dir" ]; then
+  "$cli" info "$case_dir/model.onnx" >/dev/null || { echo "FAIL: info on an .onnx model"; exit 1; }
+  "$cli" run "$case_dir/model.onnx" --input "$case_dir/test_data_set_0/input_0.pb" -o "$tmp/y.npy" >/dev/null ||
+    { echo "FAIL: run with a .pb input"; exit 1; }
+  [ -s "$tmp/y.npy" ] || { echo "FAIL: run wrote no output"; exit 1; }
+  "$cli" convert "$case_dir/model.onnx" -o "$tmp/m.enn" >/dev/null || { echo "FAIL: convert .onnx -> .enn"; exit 1; }
+  "$cli" run "$tmp/m.enn" --input "$case_dir/test_data_set_0/input_0.pb" -o "$tmp/y2.npy" >/dev/null &&
+    cmp -s "$tmp/y.npy" "$tmp/y2.npy" || { echo "FAIL: the converted model computes something else"; exit 1; }
+fi
+rm -rf "$tmp"
 out=$("$cli" verify --quiet "${dirs[@]}" 2>&1)
 rc=$?
 printf '%s\n' "$out" | tail -n 40

@@ -184,13 +184,60 @@ static ob_buf ops_model(void) {
   return ob_model(&gr, 13);
 }
 
+/* A quantised model: QuantizeLinear -> QLinearConv (per-channel int8
+ * weights, int32 bias) -> MaxPool on uint8 -> DequantizeLinear. */
+static ob_buf quant_model(void) {
+  const int64_t xd[4] = {1, 2, 5, 5}, wd[4] = {3, 2, 3, 3}, c3[1] = {3};
+  int8_t w[54];
+  for (int i = 0; i < 54; i++) w[i] = (int8_t)((i * 37) % 255 - 127);
+  const int32_t b[3] = {100, -20, 7};
+  const float xs = 0.02f, ys = 0.1f, ws[3] = {0.01f, 0.02f, 0.005f};
+  const uint8_t xz = 120, yz = 10;
+  const int8_t wz[3] = {0, 0, 0};
+  ob_buf gr = {0}, n, t;
+  n = ob_node("QuantizeLinear", "x,xs,xz", "xq", "q");
+  ob_msg(&gr, 1, &n);
+  n = ob_node("QLinearConv", "xq,xs,xz,w,ws,wz,ys,yz,b", "cq", "qconv");
+  const int64_t pads[4] = {1, 1, 1, 1};
+  ob_attr_ints(&n, "pads", pads, 4);
+  ob_msg(&gr, 1, &n);
+  n = ob_node("MaxPool", "cq", "pq", "pool");
+  const int64_t k2[2] = {2, 2};
+  ob_attr_ints(&n, "kernel_shape", k2, 2);
+  ob_msg(&gr, 1, &n);
+  n = ob_node("DequantizeLinear", "pq,ys,yz", "y", "dq");
+  ob_msg(&gr, 1, &n);
+  t = ob_tensor("xs", OB_FLOAT, 0, NULL, &xs, 4);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("xz", OB_UINT8, 0, NULL, &xz, 1);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("w", OB_INT8, 4, wd, w, 54);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("ws", OB_FLOAT, 1, c3, ws, 12);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("wz", OB_INT8, 1, c3, wz, 3);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("ys", OB_FLOAT, 0, NULL, &ys, 4);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("yz", OB_UINT8, 0, NULL, &yz, 1);
+  ob_msg(&gr, 5, &t);
+  t = ob_tensor("b", OB_INT32, 1, c3, b, 12);
+  ob_msg(&gr, 5, &t);
+  ob_buf v = ob_value_info("x", OB_FLOAT, 4, xd);
+  ob_msg(&gr, 11, &v);
+  const int64_t yd[4] = {1, 3, 4, 4};
+  v = ob_value_info("y", OB_FLOAT, 4, yd);
+  ob_msg(&gr, 12, &v);
+  return ob_model(&gr, 13);
+}
+
 /* Writes the fuzz seeds (scripts/make_onnx_corpus.sh) when asked. */
 static void write_corpus(void) {
   const char *dir = getenv("ENN_WRITE_ONNX_CORPUS");
   if (!dir || !*dir) return;
-  ob_buf ms[2] = {small_model(), ops_model()};
-  static const char *const names[2] = {"shape_chain.onnx", "ops.onnx"};
-  for (int i = 0; i < 2; i++) {
+  ob_buf ms[3] = {small_model(), ops_model(), quant_model()};
+  static const char *const names[3] = {"shape_chain.onnx", "ops.onnx", "quant.onnx"};
+  for (int i = 0; i < 3; i++) {
     char p[1024];
     snprintf(p, sizeof p, "%s/%s", dir, names[i]);
     FILE *f = fopen(p, "wb");
@@ -211,13 +258,15 @@ static void write_corpus(void) {
 }
 
 static void test_valid_baseline(void) {
-  ob_buf m = small_model(), m2 = ops_model();
+  ob_buf m = small_model(), m2 = ops_model(), m3 = quant_model();
   n_ok = n_err = 0;
   try_model(m.d, m.n);
   try_model(m2.d, m2.n);
-  CHECK_MSG(n_ok == 2, "%s", enn_last_error());
+  try_model(m3.d, m3.n);
+  CHECK_MSG(n_ok == 3, "%s", enn_last_error());
   ob_free(&m);
   ob_free(&m2);
+  ob_free(&m3);
   write_corpus();
 }
 
@@ -250,6 +299,7 @@ static void bit_flips(ob_buf m) {
 static void test_bit_flips(void) {
   bit_flips(small_model());
   bit_flips(ops_model());
+  bit_flips(quant_model());
 }
 
 static void test_absurd_sizes(void) {

@@ -145,9 +145,9 @@ static const conv_case kConv[] = {
     {1, 8, 7, 8, 8, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 8, "dwconv_5x5"},
     {1, 12, 10, 33, 33, 5, 5, 2, 2, 1, 1, 1, 2, 2, 1, 33, "dwconv_5x5"},
     {1, 3, 2, 16, 16, 5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 16, "dwconv_5x5"},
-    /* everything else: IGEMM */
+    /* IGEMM; with one group, dilation 1 and fewer than 16 input channels a
+     * tap is a whole kernel row (ROWS) */
     {1, 17, 17, 3, 32, 3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, "igemm"},  /* first layer */
-    {1, 8, 9, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "igemm"},
     {1, 16, 16, 8, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "igemm"},  /* big enough to split */
     {1, 9, 9, 5, 7, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, "igemm"},     /* strided 1x1 */
     {1, 6, 6, 4, 4, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, "igemm"},     /* padded 1x1 */
@@ -157,8 +157,18 @@ static const conv_case kConv[] = {
     {1, 19, 19, 3, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "igemm"},   /* 7x7 stem */
     {1, 10, 9, 4, 33, 2, 3, 1, 2, 1, 1, 0, 1, 1, 0, 1, "igemm"},   /* 2x3, asymmetric pads */
     {2, 5, 5, 7, 1, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 1, "igemm"},     /* dilation 2x1, one output channel */
-    {1, 3, 3, 40, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "igemm"},  /* more panels than rows */
     {1, 5, 5, 7, 7, 7, 7, 1, 1, 1, 1, 3, 3, 3, 3, 7, "igemm"},     /* depthwise 7x7 */
+    /* IGEMM with one pointer per (ky, kx) tap */
+    {1, 8, 9, 16, 24, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "igemm"},
+    {1, 12, 12, 16, 40, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "igemm"}, /* big enough to split */
+    {1, 9, 9, 17, 7, 1, 1, 2, 2, 1, 1, 0, 0, 0, 0, 1, "igemm"},    /* strided 1x1 */
+    {1, 6, 6, 16, 4, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, "igemm"},    /* padded 1x1 */
+    {1, 7, 8, 32, 10, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, "igemm"},   /* groups 2 */
+    {1, 7, 7, 16, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 1, "igemm"},   /* dilated */
+    {1, 11, 11, 16, 8, 7, 7, 2, 2, 1, 1, 3, 3, 3, 3, 1, "igemm"},  /* 7x7 stride 2 */
+    {1, 10, 9, 20, 33, 2, 3, 1, 2, 1, 1, 0, 1, 1, 0, 1, "igemm"},  /* 2x3, asymmetric pads */
+    {2, 5, 5, 18, 1, 3, 3, 1, 1, 2, 1, 2, 1, 2, 1, 1, "igemm"},    /* dilation 2x1, one output channel */
+    {1, 3, 3, 40, 200, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, "igemm"},  /* more panels than rows */
 };
 
 static const enn_act kActs[] = {ENN_ACT_NONE,         ENN_ACT_RELU,       ENN_ACT_RELU6, ENN_ACT_CLIP,

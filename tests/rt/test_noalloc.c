@@ -10,7 +10,7 @@
 
 #include "test.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
 #define ENN_INTERPOSE 0
 #elif defined(__has_feature)
 #if __has_feature(address_sanitizer)
