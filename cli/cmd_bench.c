@@ -119,25 +119,18 @@ static enn_status synth_fill(void *ctx, int32_t i, void *const *inputs) {
   return ENN_OK;
 }
 
-int cli_apply_dtype(enn_graph **g, const char *dtype, const char *spec, int32_t n_calib, uint64_t seed) {
-  enn_graph *h = NULL;
-  enn_status st;
+enn_status cli_convert_dtype(const enn_graph *g, const char *dtype, int32_t n_calib, uint64_t seed, enn_graph **out) {
+  *out = NULL;
   enn_clear_error();
-  if (!strcmp(dtype, "f32")) return 0;
-  if (!strcmp(dtype, "f16")) {
-    if ((st = enn_convert_f16(*g, &h))) return cli_lib_error(st, "'%s': --dtype f16", spec);
-  } else if (!strcmp(dtype, "int8")) {
+  if (!strcmp(dtype, "f32")) return ENN_OK;
+  if (!strcmp(dtype, "f16")) return enn_convert_f16(g, out);
+  if (!strcmp(dtype, "int8")) {
     enn_quantize_options o;
     enn_quantize_options_init(&o);
-    synth_calib c = {*g, seed};
-    if ((st = enn_quantize_graph(*g, &o, n_calib, synth_fill, &c, &h)))
-      return cli_lib_error(st, "'%s': --dtype int8 (synthetic calibration)", spec);
-  } else {
-    return cli_usage_error("unknown dtype '%s' (f32, f16 or int8)", dtype);
+    synth_calib c = {g, seed};
+    return enn_quantize_graph(g, &o, n_calib, synth_fill, &c, out);
   }
-  enn_graph_destroy(*g);
-  *g = h;
-  return 0;
+  return ENN_ERR_INVALID_ARG; /* callers pass cli_dtype_name's result */
 }
 
 int cmd_bench(int argc, char **argv) {
@@ -182,7 +175,16 @@ int cmd_bench(int argc, char **argv) {
   double *times = NULL;
   prof_row *prow = NULL;
   if ((rc = cli_load_model(spec, &g))) return rc;
-  if ((rc = cli_apply_dtype(&g, dtype, spec, SYNTH_CALIB_SAMPLES, (uint64_t)seed))) goto done;
+  enn_graph *conv = NULL;
+  enn_status cst = cli_convert_dtype(g, dtype, SYNTH_CALIB_SAMPLES, (uint64_t)seed, &conv);
+  if (cst) {
+    rc = cli_lib_error(cst, "'%s': --dtype %s%s", spec, dtype, synthetic ? " (synthetic calibration)" : "");
+    goto done;
+  }
+  if (conv) {
+    enn_graph_destroy(g);
+    g = conv;
+  }
   if ((rc = cli_session(g, spec, threads, profile != 0, &s))) goto done;
   for (int32_t i = 0; i < enn_session_num_inputs(s); i++) {
     enn_tensor_desc d;

@@ -50,6 +50,8 @@ int cmd_eval(int argc, char **argv);
 extern const char cmd_eval_help[];
 int cmd_verify(int argc, char **argv);
 extern const char cmd_verify_help[];
+int cmd_quantize(int argc, char **argv);
+extern const char cmd_quantize_help[];
 
 /* ------------------------------------- preprocessing options (cmd_eval.c) */
 /* The preprocessing flags shared by `eval` and `run` (images): put
@@ -142,12 +144,13 @@ int cli_session(const enn_graph *g, const char *spec, int threads, bool profile,
 /* The canonical name of a --dtype value: "f32" (also fp32, float32), "f16"
  * (fp16, float16) or "int8" (i8); NULL if unknown. */
 const char *cli_dtype_name(const char *s);
-/* Replaces *g by its `dtype` version: "f32" leaves it, "f16" converts the
- * weights (enn_convert_f16), "int8" quantises (enn_quantize_graph) with
- * n_calib SYNTHETIC random-normal calibration samples from `seed`: the
- * result is for speed and size measurements only. Prints errors; returns 0
- * or an exit code. */
-int cli_apply_dtype(enn_graph **g, const char *dtype, const char *spec, int32_t n_calib, uint64_t seed);
+/* The `dtype` version of g (not modified) in *out: "f32" gives *out = NULL
+ * (use g itself), "f16" converts the weights (enn_convert_f16), "int8"
+ * quantises (enn_quantize_graph) with n_calib SYNTHETIC random-normal
+ * calibration samples from `seed`: such a model is for speed and size
+ * measurements only. dtype is a cli_dtype_name result. Errors: the
+ * library's status and message. */
+enn_status cli_convert_dtype(const enn_graph *g, const char *dtype, int32_t n_calib, uint64_t seed, enn_graph **out);
 
 /* ------------------------------------------------------- tensors, output */
 /* "[1,224,224,3]" into buf. */

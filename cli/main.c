@@ -13,6 +13,7 @@ static const cli_command commands[] = {
     {"run", "run a model on .npy inputs and write or summarise its outputs", cmd_run_help, cmd_run},
     {"eval", "measure a classifier's top-1 / top-5 accuracy on a dataset", cmd_eval_help, cmd_eval},
     {"convert", "write a model in the native .enn format", cmd_convert_help, cmd_convert},
+    {"quantize", "post-training int8 quantisation with calibration data", cmd_quantize_help, cmd_quantize},
     {"verify", "check a model against ONNX test cases (reference outputs)", cmd_verify_help, cmd_verify},
     {"demo", "build, optimise and benchmark a few zoo models", cmd_demo_help, cmd_demo},
 };

@@ -19,7 +19,8 @@
  *  - optional cross-layer equalisation (Nagel et al. 2019) of
  *    conv -> (relu) -> conv pairs and empirical bias correction;
  *  - metadata "quantized" = "int8", "quant_method", "quant_samples",
- *    "quant_granularity".
+ *    "quant_granularity", with "quant_equalized_pairs" / "quant_bias_corrected"
+ *    when those were applied; "quant_float_nodes" lists nodes kept float.
  * Errors: an empty calibration set, a sample with NaN / inf, a fill
  * callback failure, an already quantised graph (ENN_ERR_INVALID_ARG /
  * ENN_ERR_UNSUPPORTED with a message); a graph in which no operator can be

@@ -46,7 +46,12 @@
 #define FUSE_MIN_BYTES (512 * 1024)
 
 static int g_fusion = 1;
+static int64_t g_runs[2]; /* fused pipeline / sequential fallback runs (diagnostics) */
 void enn_conv2d_set_fusion(int mode) { g_fusion = mode; }
+void enn_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential) {
+  *pipelined = g_runs[0];
+  *sequential = g_runs[1];
+}
 
 /* One conv node of a candidate block. */
 typedef struct cconv {
@@ -280,6 +285,7 @@ static void chain_run(const enn_exec *e, const void *state) {
                      !overlap(x, xbytes, e->scratch, c->per_thread * (size_t)tasks) &&
                      c->per_thread * (size_t)tasks <= e->scratch_bytes;
   chain_job j = {c, x, y, e->scratch, tasks, rows, NULL, NULL};
+  g_runs[fused ? 0 : 1]++;
   if (fused) {
     if (tasks <= 1) pipeline_task(&j, 0, 1, 0);
     else enn_threadpool_parallel_for(e->pool, tasks, pipeline_task, &j);

@@ -54,6 +54,7 @@ enn_status enn_f16w_prepare(enn_exec *e, enn_prepare_ctx *ctx, uint32_t mask, en
   const enn_tensor_desc *orig_desc[ENN_F16W_MAX_IN];
   float *tmp[ENN_F16W_MAX_IN] = {NULL};
   size_t bytes[ENN_F16W_MAX_IN];
+  enn_tensor_desc desc[ENN_F16W_MAX_IN]; /* the f32 view during prepare */
   enn_status st = ENN_OK;
   int32_t done = 0;
   for (; done < k; done++) {
@@ -70,32 +71,34 @@ enn_status enn_f16w_prepare(enn_exec *e, enn_prepare_ctx *ctx, uint32_t mask, en
       st = enn_node_err(e->node, ENN_ERR_OVERFLOW, "f16 input %d is too large", i);
       break;
     }
-    enn_tensor_desc *d = enn_prepare_alloc(ctx, sizeof *d);
     tmp[done] = reads ? enn_alloc_aligned(&ctx->alloc, bytes[done] ? bytes[done] : 1, ENN_ALIGN)
                       : enn_prepare_alloc(ctx, bytes[done] ? bytes[done] : 1);
-    if (!d || !tmp[done]) {
+    if (!tmp[done]) {
       st = enn_node_err(e->node, ENN_ERR_NO_MEMORY, "out of memory converting f16 input %d (%zu bytes)", i,
                         bytes[done]);
       done++;
       break;
     }
     enn_f16_f32_vcvt((size_t)numel, e->in[i], tmp[done]);
-    *d = *e->in_desc[i];
-    d->dtype = ENN_DTYPE_F32;
+    desc[done] = *e->in_desc[i];
+    desc[done].dtype = ENN_DTYPE_F32;
     e->in[i] = tmp[done];
-    e->in_desc[i] = d;
+    e->in_desc[i] = &desc[done];
   }
   if (!st) st = prepare(e, ctx);
   const bool keep = !st && (!reads || reads(e));
   for (int32_t j = 0; j < done; j++) {
     const int32_t i = idx[j];
-    if (keep && reads) { /* the temporary copy becomes persistent */
-      float *p = enn_prepare_alloc(ctx, bytes[j] ? bytes[j] : 1);
-      if (!p) {
+    if (keep && !st) { /* run reads the f32 copy: it and its descriptor become persistent */
+      enn_tensor_desc *d = enn_prepare_alloc(ctx, sizeof *d);
+      float *p = reads ? enn_prepare_alloc(ctx, bytes[j] ? bytes[j] : 1) : tmp[j];
+      if (!d || !p) {
         st = enn_node_err(e->node, ENN_ERR_NO_MEMORY, "out of memory for the f32 copy of f16 input %d", i);
       } else {
-        memcpy(p, tmp[j], bytes[j]);
+        if (reads) memcpy(p, tmp[j], bytes[j]);
+        *d = desc[j];
         e->in[i] = p;
+        e->in_desc[i] = d;
       }
     }
     if (!keep || st) {

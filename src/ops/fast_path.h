@@ -88,6 +88,9 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
  * 0 = no fusion, 1 = fuse (default), 2 = fuse but always run the blocks'
  * sequential fallback (the path taken when buffers overlap). */
 void enn_conv2d_set_fusion(int mode);
+/* How many block runs took the pipeline / the sequential fallback so far
+ * in this process (diagnostics, not synchronised). */
+void enn_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential);
 
 /* Below this many multiply-accumulates a fast path runs on one thread. */
 #define ENN_FAST_PAR_MIN_MACS 32768

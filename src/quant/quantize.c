@@ -11,7 +11,8 @@
  *   3. optional cross-layer equalisation (equalize.c);
  *   4. calibration (calibrate.c) and the int8 graph (quantize_graph.c);
  *   5. metadata: quantized, quant_method, quant_samples,
- *      quant_granularity, quant_equalize, quant_bias_correct.
+ *      quant_granularity, and (when used) quant_equalized_pairs,
+ *      quant_bias_corrected.
  */
 #include <stdio.h>
 #include <string.h>
@@ -189,8 +190,8 @@ enn_status enn_quantize_graph_ex(const enn_graph *f32_graph, const enn_quantize_
   if ((st = enn_graph_set_meta(q, "quantized", "int8")) || (st = enn_graph_set_meta(q, "quant_method", method)) ||
       (st = enn_graph_set_meta(q, "quant_samples", buf)) ||
       (st = enn_graph_set_meta(q, "quant_granularity", o.per_channel ? "per-channel" : "per-tensor")) ||
-      (st = enn_graph_set_meta(q, "quant_equalize", o.equalize ? pbuf2 : "0")) ||
-      (st = enn_graph_set_meta(q, "quant_bias_correct", o.bias_correct ? "1" : "0"))) {
+      (o.equalize && (st = enn_graph_set_meta(q, "quant_equalized_pairs", pbuf2))) ||
+      (o.bias_correct && (st = enn_graph_set_meta(q, "quant_bias_corrected", "1")))) {
     enn_graph_destroy(q);
     goto done;
   }

@@ -256,13 +256,12 @@ static enn_status emit_linear(qb *b, const enn_node *n) {
   const size_t nw = (size_t)(O * inner);
   float *scales = enn_alloc(b->a, (size_t)O * sizeof(float) + 1);
   int32_t *zps = enn_alloc(b->a, (size_t)O * sizeof(int32_t) + 1);
-  float *bscale = enn_alloc(b->a, (size_t)O * sizeof(float) + 1);
   int32_t *qbias = enn_alloc(b->a, (size_t)O * sizeof(int32_t) + 1);
   double *fb = enn_alloc(b->a, (size_t)O * sizeof(double) + 1);
   int8_t *qw = enn_alloc(b->a, nw + 1);
   float *wq = NULL;
   double *shift = NULL;
-  if (!scales || !zps || !bscale || !qbias || !fb || !qw) {
+  if (!scales || !zps || !qbias || !fb || !qw) {
     st = enn_err(ENN_ERR_NO_MEMORY, "out of memory (quantising '%s')", n->name);
     goto done;
   }
@@ -291,7 +290,6 @@ static enn_status emit_linear(qb *b, const enn_node *n) {
   }
   for (int64_t o = 0; o < O; o++) {
     const double s = (double)sx * (double)scales[per_ch ? o : 0];
-    bscale[o] = (float)s;
     double r = round(fb[o] / s);
     if (!(r >= -2147483647.0)) r = -2147483647.0; /* also NaN */
     if (r > 2147483647.0) r = 2147483647.0;
@@ -305,12 +303,10 @@ static enn_status emit_linear(qb *b, const enn_node *n) {
   d.quant.zero_point = zps;
   int32_t in[3] = {x, -1, -1};
   if ((st = enn_graph_add_constant(b->q, g->tensors[wo].name, &d, qw, ENN_CONST_COPY, &in[1]))) goto done;
+  /* The bias's parameters (scale s_x * s_w[c], zero point 0) are implied
+   * and unused by the kernels: not stored, which keeps the file small. */
   int64_t bd[1] = {O};
   enn_tensor_desc_init(&d, ENN_DTYPE_I32, 1, bd);
-  d.quant.axis = 0;
-  d.quant.count = (uint32_t)O;
-  d.quant.scale = bscale;
-  d.quant.zero_point = zps;
   char bname[300];
   if (bo >= 0) snprintf(bname, sizeof bname, "%s", g->tensors[bo].name);
   else snprintf(bname, sizeof bname, "%s/bias", n->name);
@@ -327,7 +323,6 @@ static enn_status emit_linear(qb *b, const enn_node *n) {
 done:
   enn_free(b->a, scales);
   enn_free(b->a, zps);
-  enn_free(b->a, bscale);
   enn_free(b->a, qbias);
   enn_free(b->a, fb);
   enn_free(b->a, qw);
