@@ -11,9 +11,13 @@
  * (index i * count / N), so one class does not fill the calibration set.
  *
  * --dtype f16 writes the FP16-weights model (enn_convert_f16; no
- * calibration). --accuracy-budget PTS --eval SPEC measures float and int8
- * top-1 on SPEC after quantising and fails (writing nothing) when int8
- * loses more than PTS points. --dtype mixed (sensitive layers kept in
+ * calibration). --eval SPEC runs the float and the quantised model on SPEC
+ * after quantising: top-1 of each against the labels, the top-1 agreement
+ * of the quantised model with the float one (a teacher when the labels do
+ * not fit the model) and the SQNR of output 0, 10 log10(sum f^2 /
+ * sum (q - f)^2) over all samples. --accuracy-budget PTS then fails
+ * (writing nothing) when the quantised top-1 is more than PTS points below
+ * the float model's. --dtype mixed (sensitive layers kept in
  * float until the budget is met) is not implemented yet and says so.
  * A progress bar goes to stderr when it is a terminal.
  */
@@ -49,9 +53,11 @@ const char cmd_quantize_help[] =
     "  --bias-correct     correct the expected output shift of quantised weights\n"
     "  --dtype D          int8 (default); f16 = float16 weights (no calibration);\n"
     "                     mixed = not yet supported\n"
-    "  --accuracy-budget PTS  with --eval SPEC: fail unless int8 top-1 is within PTS\n"
-    "                     percentage points of the float model's\n"
-    "  --eval SPEC        evaluation data (default split test); --eval-limit N samples\n"
+    "  --eval SPEC        after quantising, run the float and the quantised model on\n"
+    "                     SPEC (default split test; --eval-limit N samples): top-1 of\n"
+    "                     both, top-1 agreement with the float model, output SQNR\n"
+    "  --accuracy-budget PTS  with --eval: fail (writing nothing) when the quantised\n"
+    "                     top-1 is more than PTS points below the float model's\n"
     "  -o, --output OUT   the .enn file to write\n"
     "  --threads N        threads of the calibration / evaluation sessions\n"
     "  --json             print one JSON summary\n"
@@ -167,19 +173,39 @@ static void calib_close(calib_src *c) {
 }
 
 /* --------------------------------------------------------- evaluation */
-/* top-1 of g's output 0 on the first n samples of ds. */
-static int eval_top1(const enn_graph *g, const char *what, enn_dataset *ds, const enn_preprocess *pp, int64_t n,
-                     int threads, double *top1) {
-  enn_session *s = NULL;
-  int rc = cli_session(g, what, threads, false, &s);
-  if (rc) return rc;
-  enn_tensor_desc in_d, out_d;
-  enn_session_input_desc(s, 0, &in_d, NULL);
-  enn_session_output_desc(s, 0, &out_d, NULL);
-  const int64_t nc = enn_tensor_desc_numel(&out_d);
+typedef struct eval_res {
+  double f_top1, q_top1; /* vs the labels */
+  double agree;          /* argmax of the quantised model == argmax of the float model */
+  double sqnr_db;        /* 10 log10(sum f^2 / sum (q - f)^2) over output 0 */
+} eval_res;
+
+static int64_t argmax_f32(const float *y, int64_t n) {
+  int64_t best = 0;
+  for (int64_t k = 1; k < n; k++)
+    if (y[k] > y[best]) best = k; /* ties: the lower index, as eval */
+  return best;
+}
+
+/* Runs the float graph g and the quantised graph q on the first n samples
+ * of ds (both take float inputs and give float outputs). */
+static int eval_compare(const enn_graph *g, const enn_graph *q, const char *spec, enn_dataset *ds,
+                        const enn_preprocess *pp, int64_t n, int threads, eval_res *r) {
+  enn_session *sf = NULL, *sq = NULL;
+  int rc = cli_session(g, spec, threads, false, &sf);
+  if (!rc) rc = cli_session(q, "the quantised model", threads, false, &sq);
+  enn_tensor_desc in_d, out_d, out_q;
+  if (!rc) {
+    enn_session_input_desc(sf, 0, &in_d, NULL);
+    enn_session_output_desc(sf, 0, &out_d, NULL);
+    enn_session_output_desc(sq, 0, &out_q, NULL);
+    if (out_d.dtype != ENN_DTYPE_F32 || out_q.dtype != ENN_DTYPE_F32 || !cli_same_shape(&out_d, &out_q))
+      rc = cli_error("--eval compares float32 outputs of the same shape");
+  }
+  const int64_t nc = rc ? 0 : enn_tensor_desc_numel(&out_d);
   uint8_t *sbuf = NULL;
   size_t cap = 0;
-  int64_t hits = 0;
+  int64_t hf = 0, hq = 0, agree = 0;
+  double sig = 0.0, noise = 0.0;
   prog p = {isatty(2) != 0, 0.0, "evaluating"};
   for (int64_t i = 0; i < n && !rc; i++) {
     enn_sample_info info;
@@ -193,29 +219,34 @@ static int eval_top1(const enn_graph *g, const char *what, enn_dataset *ds, cons
       if (!sbuf) st = ENN_ERR_NO_MEMORY;
     }
     if (!st) st = enn_dataset_read(ds, i, ENN_DTYPE_INVALID, sbuf, cap, &info);
-    if (!st) st = enn_preprocess_apply(pp, &info, sbuf, &in_d, enn_session_input_buffer(s, 0), NULL);
-    if (!st) st = enn_session_run(s);
+    if (!st) st = enn_preprocess_apply(pp, &info, sbuf, &in_d, enn_session_input_buffer(sf, 0), NULL);
+    if (!st) st = enn_preprocess_apply(pp, &info, sbuf, &in_d, enn_session_input_buffer(sq, 0), NULL);
+    if (!st) st = enn_session_run(sf);
+    if (!st) st = enn_session_run(sq);
     if (st) {
-      rc = cli_lib_error(st, "evaluating '%s' on sample %lld", what, (long long)i);
+      rc = cli_lib_error(st, "evaluating on sample %lld of the --eval data", (long long)i);
       break;
     }
-    const void *out = enn_session_output_buffer(s, 0);
-    int64_t best = 0;
-    double bv = -INFINITY;
+    const float *yf = enn_session_output_buffer(sf, 0), *yq = enn_session_output_buffer(sq, 0);
+    const int64_t af = argmax_f32(yf, nc), aq = argmax_f32(yq, nc);
+    hf += af == info.label;
+    hq += aq == info.label;
+    agree += af == aq;
     for (int64_t k = 0; k < nc; k++) {
-      double v = cli_elem(out, out_d.dtype, k);
-      if (v > bv) {
-        bv = v;
-        best = k;
-      }
+      const double d = (double)yq[k] - (double)yf[k];
+      sig += (double)yf[k] * (double)yf[k];
+      noise += d * d;
     }
-    hits += best == info.label;
     progress_bar(&p, i + 1, n, false);
   }
   progress_bar(&p, 0, 0, true);
   free(sbuf);
-  enn_session_destroy(s);
-  *top1 = n ? (double)hits / (double)n : 0.0;
+  enn_session_destroy(sf);
+  enn_session_destroy(sq);
+  r->f_top1 = n ? (double)hf / (double)n : 0.0;
+  r->q_top1 = n ? (double)hq / (double)n : 0.0;
+  r->agree = n ? (double)agree / (double)n : 0.0;
+  r->sqnr_db = noise > 0.0 ? 10.0 * log10(sig / noise) : INFINITY;
   return rc;
 }
 
@@ -284,7 +315,7 @@ int cmd_quantize(int argc, char **argv) {
   const char *dtype = c_dtype ? v_dtype[0] : "int8";
   if (strcmp(dtype, "int8") && strcmp(dtype, "f16") && strcmp(dtype, "mixed"))
     return cli_usage_error("--dtype %s: expected int8, f16 or mixed", dtype);
-  if (c_budget != c_eval) return cli_usage_error("--accuracy-budget and --eval go together");
+  if (c_budget && !c_eval) return cli_usage_error("--accuracy-budget needs --eval SPEC");
   if (c_elimit && !c_eval) return cli_usage_error("--eval-limit needs --eval");
   if (strcmp(dtype, "mixed") == 0)
     return cli_error("--dtype mixed (per-layer sensitivity analysis keeping layers in float) is not yet supported; "
@@ -328,7 +359,7 @@ int cmd_quantize(int argc, char **argv) {
       goto done;
     }
   }
-  double f_top1 = NAN, q_top1 = NAN;
+  eval_res er = {NAN, NAN, NAN, NAN};
   int64_t n_eval = 0;
   if (c_eval) {
     enn_clear_error();
@@ -338,14 +369,13 @@ int cmd_quantize(int argc, char **argv) {
     }
     n_eval = enn_dataset_count(eds);
     if (elimit && elimit < n_eval) n_eval = elimit;
-    if ((rc = eval_top1(g, spec, eds, &pp, n_eval, threads, &f_top1))) goto done;
-    if ((rc = eval_top1(q, "the quantised model", eds, &pp, n_eval, threads, &q_top1))) goto done;
-    const double drop = 100.0 * (f_top1 - q_top1);
-    if (drop > budget) {
+    if ((rc = eval_compare(g, q, spec, eds, &pp, n_eval, threads, &er))) goto done;
+    const double drop = 100.0 * (er.f_top1 - er.q_top1);
+    if (c_budget && drop > budget) {
       rc = cli_error("%s top-1 %.2f%% is %.2f points below the float model's %.2f%% on %lld samples of %s, over "
                      "the budget of %.2f points; nothing written (try another --method, --granularity "
                      "per-channel, or --dtype f16)",
-                     f16 ? "f16" : "int8", 100.0 * q_top1, drop, 100.0 * f_top1, (long long)n_eval, v_eval[0],
+                     f16 ? "f16" : "int8", 100.0 * er.q_top1, drop, 100.0 * er.f_top1, (long long)n_eval, v_eval[0],
                      budget);
       goto done;
     }
@@ -390,9 +420,13 @@ int cmd_quantize(int argc, char **argv) {
       printf(", \"eval\": ");
       cli_json_str(stdout, v_eval[0]);
       printf(", \"eval_samples\": %lld, \"float_top1\": ", (long long)n_eval);
-      cli_json_num(stdout, f_top1);
+      cli_json_num(stdout, er.f_top1);
       printf(", \"top1\": ");
-      cli_json_num(stdout, q_top1);
+      cli_json_num(stdout, er.q_top1);
+      printf(", \"agreement\": ");
+      cli_json_num(stdout, er.agree);
+      printf(", \"sqnr_db\": ");
+      cli_json_num(stdout, er.sqnr_db);
     }
     printf(", \"seconds\": ");
     cli_json_num(stdout, secs);
@@ -410,9 +444,11 @@ int cmd_quantize(int argc, char **argv) {
       printf("dtype     f16 weights\n");
     printf("size      %s float .enn -> %s (%.3fx)\n", cli_bytes_str((double)fsize, b1, sizeof b1),
            cli_bytes_str((double)qsize, b2, sizeof b2), fsize > 0 ? (double)qsize / (double)fsize : 0.0);
-    if (c_eval)
-      printf("top-1     float %.2f%%, %s %.2f%% (%+.2f points) on %lld samples of %s\n", 100.0 * f_top1,
-             f16 ? "f16" : "int8", 100.0 * q_top1, 100.0 * (q_top1 - f_top1), (long long)n_eval, v_eval[0]);
+    if (c_eval) {
+      printf("top-1     float %.2f%%, %s %.2f%% (%+.2f points) on %lld samples of %s\n", 100.0 * er.f_top1,
+             f16 ? "f16" : "int8", 100.0 * er.q_top1, 100.0 * (er.q_top1 - er.f_top1), (long long)n_eval, v_eval[0]);
+      printf("vs float  top-1 agreement %.2f%%, output SQNR %.1f dB\n", 100.0 * er.agree, er.sqnr_db);
+    }
     printf("wrote     %s (%.1f s)\n", v_out[0], secs);
   }
   rc = CLI_EXIT_OK;

@@ -1,7 +1,8 @@
 /*
- * Kernel microbenchmarks on the layer shapes of a real network
+ * Kernel microbenchmarks on the layer shapes of real networks
  * (MobileNetV2 1.0/224: its stem, every expand / depthwise / project
- * convolution, the head and the classifier), through one-node sessions so
+ * convolution, the head and the classifier; ResNet-8: its 3x3 and strided
+ * 1x1 convolutions), through one-node sessions so
  * the numbers include the operator's driver (tiling, indirection, thread
  * split) as a model run sees it.
  *
@@ -13,7 +14,8 @@
  * unless --cold, which streams through 64 MiB before each run (a layer in
  * a model reads its weights from L3 or memory).
  *
- *   kernel_bench [--threads N] [--reps N] [--ref] [--cold] [--filter SUBSTR]
+ *   kernel_bench [--net mobilenet_v2|resnet8] [--threads N] [--reps N] [--ref] [--cold]
+ *                [--filter SUBSTR]
  *
  * Build: cc -O2 -std=c11 -D_GNU_SOURCE -Iinclude -Isrc bench/kernels/kernel_bench.c
  *        build/libedgenn.a -lpthread -lm -lz -llzma -lstb -o kernel_bench
@@ -56,6 +58,20 @@ static void add(const char *name, int h, int w, int cin, int cout, int k, int st
   snprintf(l->name, sizeof l->name, "%s", name);
   l->h = h, l->w = w, l->cin = cin, l->cout = cout, l->k = k, l->stride = stride, l->groups = groups;
   l->act = act, l->fc = fc, l->count = 1;
+}
+
+/* ResNet-8 (MLPerf Tiny image classification, 32x32x3 CIFAR-10). */
+static void resnet8(void) {
+  add("stem 3x3 3>16", 32, 32, 3, 16, 3, 1, 1, ENN_ACT_RELU, 0);
+  add("3x3 32x32 16>16", 32, 32, 16, 16, 3, 1, 1, ENN_ACT_RELU, 0);
+  add("3x3 32x32 16>16", 32, 32, 16, 16, 3, 1, 1, ENN_ACT_NONE, 0);
+  add("3x3/2 32x32 16>32", 32, 32, 16, 32, 3, 2, 1, ENN_ACT_RELU, 0);
+  add("3x3 16x16 32>32", 16, 16, 32, 32, 3, 1, 1, ENN_ACT_NONE, 0);
+  add("1x1/2 32x32 16>32", 32, 32, 16, 32, 1, 2, 1, ENN_ACT_NONE, 0);
+  add("3x3/2 16x16 32>64", 16, 16, 32, 64, 3, 2, 1, ENN_ACT_RELU, 0);
+  add("3x3 8x8 64>64", 8, 8, 64, 64, 3, 1, 1, ENN_ACT_NONE, 0);
+  add("1x1/2 16x16 32>64", 16, 16, 32, 64, 1, 2, 1, ENN_ACT_NONE, 0);
+  add("classifier 64>10", 1, 1, 64, 10, 1, 1, 1, ENN_ACT_NONE, 1);
 }
 
 /* MobileNetV2 1.0/224 (Sandler 2018, table 2). */
@@ -159,7 +175,7 @@ done:
 
 int main(int argc, char **argv) {
   int threads = 1, reps = 20, with_ref = 0;
-  const char *filter = NULL;
+  const char *filter = NULL, *net = "mobilenet_v2";
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
@@ -169,15 +185,22 @@ int main(int argc, char **argv) {
       g_flush = calloc(g_flush_bytes, 1);
     }
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+    else if (!strcmp(argv[i], "--net") && i + 1 < argc) net = argv[++i];
     else {
-      fprintf(stderr, "usage: kernel_bench [--threads N] [--reps N] [--ref] [--cold] [--filter SUBSTR]\n");
+      fprintf(stderr, "usage: kernel_bench [--net mobilenet_v2|resnet8] [--threads N] [--reps N] [--ref] [--cold] "
+                      "[--filter SUBSTR]\n");
       return 2;
     }
   }
   if (threads < 1 || threads > 64 || reps < 1) return 2;
-  mobilenet_v2();
+  if (!strcmp(net, "resnet8")) resnet8();
+  else if (!strcmp(net, "mobilenet_v2")) mobilenet_v2();
+  else {
+    fprintf(stderr, "kernel_bench: unknown --net %s (mobilenet_v2, resnet8)\n", net);
+    return 2;
+  }
   const enn_isa levels[3] = {ENN_ISA_REF, ENN_ISA_AVX2, ENN_ISA_AVX512};
-  printf("MobileNetV2 1.0/224 layers, %d thread(s), best of %d (%s time), %s caches\n", threads, reps,
+  printf("%s layers, %d thread(s), best of %d (%s time), %s caches\n", net, threads, reps,
          threads > 1 ? "wall" : "thread CPU", g_flush ? "cold" : "hot");
   printf("%-26s %3s %-38s %10s %9s %10s\n", "layer", "x", "kernel", "us", "GFLOP/s", "us x count");
   double total[3] = {0, 0, 0};

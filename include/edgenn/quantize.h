@@ -17,7 +17,9 @@
  *    Dequantize node before each output); operators without an int8 kernel
  *    stay float32 between Dequantize / Quantize pairs;
  *  - optional cross-layer equalisation (Nagel et al. 2019) of
- *    conv -> (relu) -> conv pairs and empirical bias correction;
+ *    conv -> (relu) -> conv pairs (depthwise included) and bias correction
+ *    (the expected output shift of the quantised weights on the
+ *    calibration data's mean input, removed from the bias);
  *  - metadata "quantized" = "int8", "quant_method", "quant_samples",
  *    "quant_granularity", with "quant_equalized_pairs" / "quant_bias_corrected"
  *    when those were applied; "quant_float_nodes" lists nodes kept float.
@@ -40,13 +42,13 @@ extern "C" {
 
 typedef enum enn_calib_method {
   ENN_CALIB_MINMAX = 0,     /* observed min / max */
-  ENN_CALIB_PERCENTILE = 1, /* |x| percentile of a histogram (options.percentile) */
+  ENN_CALIB_PERCENTILE = 1, /* two-sided percentile of a histogram (options.percentile) */
   ENN_CALIB_ENTROPY = 2,    /* KL-divergence threshold over a 2048-bin histogram */
   ENN_CALIB_MSE = 3         /* threshold minimising the quantisation MSE */
 } enn_calib_method;
 
 typedef struct enn_quantize_options {
-  enn_calib_method method; /* default ENN_CALIB_MINMAX */
+  enn_calib_method method; /* default ENN_CALIB_MINMAX (see docs/quantization.md for the others) */
   int32_t per_channel;     /* 1 (default): per-output-channel weights; 0: per tensor */
   float percentile;        /* ENN_CALIB_PERCENTILE: default 99.99 */
   int32_t equalize;        /* cross-layer equalisation (default 0) */
@@ -62,8 +64,12 @@ const char *enn_calib_method_name(enn_calib_method m);
 enn_status enn_calib_method_from_name(const char *name, enn_calib_method *out);
 
 /* Calibration samples: the callback fills the graph's input buffers for
- * sample i (0..n-1) and returns ENN_OK. inputs[k] is a buffer of the
- * graph's input k (its declared dtype and shape, dense). */
+ * sample i (0..n-1) and returns ENN_OK (or an error status, after setting
+ * a message with the library's error if it likes: the quantiser prefixes
+ * "calibration sample i"). inputs[k] is a buffer of the graph's input k
+ * (float32, its declared shape, dense). It is called once per sample and
+ * pass (minmax: one pass; the histogram methods: two) and must give the
+ * same data each time. */
 typedef enn_status (*enn_calib_fill)(void *ctx, int32_t i, void *const *inputs);
 
 /* Optional progress report: called after each calibration pass over a

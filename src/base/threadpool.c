@@ -192,7 +192,7 @@ enn_status enn_threadpool_create(int32_t threads, const enn_allocator *alloc, en
     goto sync_fail;
   }
   p->sync_ok = true;
-  p->workers = enn_alloc(alloc, (size_t)(threads - 1) * sizeof(worker));
+  p->workers = enn_alloc_aligned(alloc, (size_t)(threads - 1) * sizeof(worker), 64);
   if (!p->workers) {
     enn_threadpool_destroy(p);
     return enn_err(ENN_ERR_NO_MEMORY, "out of memory creating a thread pool");

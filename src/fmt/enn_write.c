@@ -265,7 +265,12 @@ static enn_status build_layout(const enn_graph *g, const enn_allocator *a, layou
   for (int32_t i = 0; i < g->n_nodes && !N.failed && !S.failed; i++) {
     const enn_node *n = &g->nodes[i];
     if (op_ref[n->op] == UINT32_MAX) op_ref[n->op] = wb_str(&S, enn_op_name(n->op));
-    put_node(&N, n, op_ref[n->op], wb_str(&S, n->name ? n->name : ""));
+    /* a node named like its first output (the usual case) shares that string */
+    const int32_t o0 = n->n_outputs > 0 ? n->outputs[0] : -1;
+    const bool same = o0 >= 0 && o0 < g->n_tensors && !T.failed && n->name && g->tensors[o0].name &&
+                      strcmp(n->name, g->tensors[o0].name) == 0;
+    put_node(&N, n, op_ref[n->op],
+             same ? enn_rd_u32(T.p + 8 + ENN_FMT_TENSOR_RECORD * (size_t)o0) : wb_str(&S, n->name ? n->name : ""));
   }
 
   /* GRAPH */

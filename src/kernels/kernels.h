@@ -24,7 +24,7 @@
  *   c[i, j] = epi( bias[j] + sum_{t < ks} sum_{k < kc} a[t*MR + i][k] * w[t*kc + k, j] )
  *   a is an indirection table of ks x MR row pointers (a padding tap points
  *   at a zero row of kc floats); rows i >= mr are never stored (their
- *   pointers must still be readable: callers repeat row mr - 1).
+ *   pointers must still be readable: callers repeat row mr - 1). ks, kc >= 1.
  *
  * DWCONV enn_f32_dwconv_<KH>x<KW>__<isa> (depthwise, channel multiplier 1)
  *   one output row: y[ox, c] = epi( bias[c] + sum_{ky,kx} rows[ky][ix, c] * w[ky, kx, c] )
@@ -37,6 +37,11 @@
  *        alias a or b.
  * GAVGPOOL enn_f32_gavgpool__<isa>: y[c] = epi((sum_p x[p*ch + c]) / (float)hw),
  *        p < hw (sum in p order, as the reference), c < ch.
+ * MAXPOOL enn_f32_maxpool__<isa>: one output row of a max pooling, NHWC:
+ *        y[ox, c] = epi( max over ky < kh with rows[ky] != NULL, kx < kw with
+ *        0 <= ix = ox*stride - pad_left + kx*dil < iw of rows[ky][ix, c] );
+ *        a NaN tap makes the result NaN, ties keep the first tap (as the
+ *        reference); rows[ky] NULL is a padding row.
  * SOFTMAX enn_f32_softmax__<isa>: y = exp(x - max x) / sum over n values
  *        (y may alias x); exp is a polynomial within 2 ulp of expf, the
  *        sum is accumulated in vector lanes (a different order from the
@@ -57,11 +62,11 @@
 #include "kernels/ref/act.h"
 
 /* -------------------------------------------------------------- epilogue */
-enum { ENN_EPI_NONE = 0, ENN_EPI_MINMAX = 1, ENN_EPI_HSWISH = 2, ENN_EPI_HSIGMOID = 3 };
+enum { ENN_EPI_NONE = 0, ENN_EPI_RELU, ENN_EPI_MINMAX, ENN_EPI_HSWISH, ENN_EPI_HSIGMOID };
 
 typedef struct enn_f32_epi {
-  int32_t kind; /* ENN_EPI_*; NONE stores the sum as is */
-  float min, max; /* MINMAX: y = min(max(x, min), max) */
+  int32_t kind; /* ENN_EPI_*; NONE stores the sum as is; RELU: x > 0 ? x : 0 */
+  float min, max; /* MINMAX: x < min ? min : (x > max ? max : x) (NaN stays NaN) */
   float alpha, beta; /* HSIGMOID: y = min(max(alpha*x + beta, 0), 1) (one fma) */
   /* HSWISH: y = x * min(max(x + 3, 0), 6) * (1/6) */
 } enn_f32_epi;
@@ -81,6 +86,8 @@ typedef void (*enn_f32_dwconv_fn)(const float *const *rows, const float *w, floa
 typedef void (*enn_f32_vadd_fn)(size_t n, const float *a, const float *b, float *y, const enn_f32_epi *ep);
 typedef void (*enn_f32_gavgpool_fn)(size_t hw, size_t ch, const float *x, float *y, const enn_f32_epi *ep);
 typedef void (*enn_f32_softmax_fn)(size_t n, const float *x, float *y);
+typedef void (*enn_f32_maxpool_fn)(const float *const *rows, size_t kh, float *y, size_t c, size_t ow, size_t iw,
+                                   size_t kw, size_t stride, size_t pad_left, size_t dil, const enn_f32_epi *ep);
 
 typedef enum enn_kernel_op {
   ENN_KOP_GEMM = 0,
@@ -88,7 +95,8 @@ typedef enum enn_kernel_op {
   ENN_KOP_DWCONV,
   ENN_KOP_VADD,
   ENN_KOP_GAVGPOOL,
-  ENN_KOP_SOFTMAX
+  ENN_KOP_SOFTMAX,
+  ENN_KOP_MAXPOOL
 } enn_kernel_op;
 
 typedef struct enn_kernel {
@@ -105,6 +113,7 @@ typedef struct enn_kernel {
     enn_f32_vadd_fn vadd;
     enn_f32_gavgpool_fn gavgpool;
     enn_f32_softmax_fn softmax;
+    enn_f32_maxpool_fn maxpool;
   } fn;
 } enn_kernel;
 
@@ -171,6 +180,10 @@ void enn_f32_gavgpool__avx512(size_t, size_t, const float *, float *, const enn_
 void enn_f32_gavgpool__avx2(size_t, size_t, const float *, float *, const enn_f32_epi *);
 void enn_f32_softmax__avx512(size_t, const float *, float *);
 void enn_f32_softmax__avx2(size_t, const float *, float *);
+void enn_f32_maxpool__avx512(const float *const *, size_t, float *, size_t, size_t, size_t, size_t, size_t, size_t,
+                             size_t, const enn_f32_epi *);
+void enn_f32_maxpool__avx2(const float *const *, size_t, float *, size_t, size_t, size_t, size_t, size_t, size_t,
+                           size_t, const enn_f32_epi *);
 #endif
 
 #endif

@@ -26,6 +26,8 @@ static const enn_kernel g_kernels[] = {
      {.gavgpool = enn_f32_gavgpool__avx512}},
     {"enn_f32_softmax__avx512", ENN_KOP_SOFTMAX, ENN_ISA_AVX512, ENN_DTYPE_F32, 0, 0, 0, 0,
      {.softmax = enn_f32_softmax__avx512}},
+    {"enn_f32_maxpool__avx512", ENN_KOP_MAXPOOL, ENN_ISA_AVX512, ENN_DTYPE_F32, 0, 16, 0, 0,
+     {.maxpool = enn_f32_maxpool__avx512}},
     {"enn_f32_gemm_minmax_6x16__avx2", ENN_KOP_GEMM, ENN_ISA_AVX2, ENN_DTYPE_F32, 6, 16, 0, 0,
      {.gemm = enn_f32_gemm_minmax_6x16__avx2}},
     {"enn_f32_igemm_minmax_6x16__avx2", ENN_KOP_IGEMM, ENN_ISA_AVX2, ENN_DTYPE_F32, 6, 16, 0, 0,
@@ -40,6 +42,8 @@ static const enn_kernel g_kernels[] = {
      {.gavgpool = enn_f32_gavgpool__avx2}},
     {"enn_f32_softmax__avx2", ENN_KOP_SOFTMAX, ENN_ISA_AVX2, ENN_DTYPE_F32, 0, 0, 0, 0,
      {.softmax = enn_f32_softmax__avx2}},
+    {"enn_f32_maxpool__avx2", ENN_KOP_MAXPOOL, ENN_ISA_AVX2, ENN_DTYPE_F32, 0, 8, 0, 0,
+     {.maxpool = enn_f32_maxpool__avx2}},
 #endif
     {NULL, ENN_KOP_GEMM, ENN_ISA_REF, ENN_DTYPE_F32, 0, 0, 0, 0, {.gemm = NULL}} /* end (never matches) */
 };
@@ -101,7 +105,7 @@ bool enn_f32_epi_init(enn_f32_epi *ep, const enn_act_params *act) {
   ep->beta = 0.0f;
   switch (act->act) {
   case ENN_ACT_NONE: return true;
-  case ENN_ACT_RELU: ep->kind = ENN_EPI_MINMAX; ep->min = 0.0f; return true;
+  case ENN_ACT_RELU: ep->kind = ENN_EPI_RELU; ep->min = 0.0f; return true;
   case ENN_ACT_RELU6: ep->kind = ENN_EPI_MINMAX; ep->min = 0.0f; ep->max = 6.0f; return true;
   case ENN_ACT_CLIP: ep->kind = ENN_EPI_MINMAX; ep->min = act->min; ep->max = act->max; return true;
   case ENN_ACT_HARD_SWISH: ep->kind = ENN_EPI_HSWISH; return true;

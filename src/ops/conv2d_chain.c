@@ -13,8 +13,10 @@
  * followed by such a 1x1. Intermediates must be used once and not be graph
  * outputs, weights f32 constants, activations ones the kernel epilogues
  * compute, and the block worth it: its largest intermediate at least
- * 512 KiB and twice the block's weights (small late layers would re-read
- * their weights once per row). Every node of the graph computes the same
+ * 64 KiB, its weights at most 2 MiB (the pipeline re-reads them once per
+ * row; on MobileNetV2 fusing every block, 7x7 ones included, measured
+ * 1-2% faster than fusing only those with intermediates of 512 KiB or
+ * more). Every node of the graph computes the same
  * grouping, so each knows its role: all but the block's last node run
  * nothing; the last runs the block.
  *
@@ -43,7 +45,8 @@
 #include "ops/fast_path.h"
 #include "ops/op_util.h"
 
-#define FUSE_MIN_BYTES (512 * 1024)
+#define FUSE_MIN_BYTES (64 * 1024)
+#define FUSE_MAX_WEIGHT_BYTES (2 * 1024 * 1024)
 
 static int g_fusion = 1;
 static int64_t g_runs[2]; /* fused pipeline / sequential fallback runs (diagnostics) */
@@ -156,7 +159,7 @@ static int32_t try_chain(const enn_graph *g, int32_t j, chain_spec *s) {
     inter = db > inter ? db : inter;
     weights += (int64_t)s->p.oc * s->p.ic * 4;
   }
-  if (inter < FUSE_MIN_BYTES || inter < 2 * weights) return 0;
+  if (inter < FUSE_MIN_BYTES || weights > FUSE_MAX_WEIGHT_BYTES) return 0;
   return s->len;
 }
 

@@ -147,6 +147,14 @@ void enn_gemm_plan_run(const enn_gemm_plan *g, const float *a, float *c, struct 
 /* ------------------------------------------------------------ Conv2D */
 enum { MODE_GEMM = 0, MODE_DW, MODE_IGEMM };
 
+/* The indirection tables of all output tiles (tile t at ptrs + t*ks*MR)
+ * for input address x (NULL: not built yet). Mutable through the const
+ * fast-path state: filled by the first run. */
+typedef struct ind_cache {
+  const void *x;
+  const float **ptrs;
+} ind_cache;
+
 typedef struct conv_fast {
   enn_conv2d_params p;
   int32_t mode;
@@ -161,6 +169,7 @@ typedef struct conv_fast {
   int32_t ks, kc;      /* IGEMM taps (kh*kw, or kh in ROWS mode) and floats per tap */
   int32_t pblock;      /* IGEMM panels per cache block */
   size_t ptr_bytes;    /* IGEMM: indirection table bytes per thread */
+  struct ind_cache *ind; /* IGEMM, one group, not ROWS: every tile's table, built once */
   size_t scratch_per_thread; /* IGEMM: table + ROWS border copies */
 } conv_fast;
 
@@ -292,13 +301,15 @@ static void build_indirection(const conv_fast *f, const float *x, int64_t m0, in
 }
 
 /* Output pixels [m0, m1) x panels [p0, p1) of every group; a and border
- * are the thread's scratch. */
+ * are the thread's scratch. With a cached table (f->ind, one group, not
+ * ROWS) m0 is a multiple of MR and tile m's pointers are read from it. */
 static void igemm_block(const conv_fast *f, const float *x, float *y, const float **a, float *border, int64_t m0,
                         int64_t m1, int64_t p0, int64_t p1) {
   const enn_conv2d_params *p = &f->p;
   const int32_t MR = f->k->mr, NR = f->k->nr;
   const int32_t ocg = p->oc / p->groups;
   const size_t pstride = (size_t)NR * (1 + (size_t)f->ks * (size_t)f->kc);
+  const size_t tile_ptrs = (size_t)f->ks * (size_t)MR;
   for (int32_t g = 0; g < p->groups; g++) {
     const float *wg = f->w + (size_t)g * f->w_gstride;
     for (int64_t pb = p0; pb < p1; pb += f->pblock) {
@@ -307,8 +318,10 @@ static void igemm_block(const conv_fast *f, const float *x, float *y, const floa
       for (int64_t m = m0; m < m1; m += MR) {
         const int32_t mr = (int32_t)min64(MR, m1 - m);
         float *ct = y + (size_t)m * (size_t)p->oc + (size_t)g * (size_t)ocg + (size_t)col0;
-        build_indirection(f, x, m, mr, g, a, border);
-        f->k->fn.igemm((size_t)mr, (size_t)ncols, (size_t)f->kc, (size_t)f->ks, a, wg + (size_t)pb * pstride, ct,
+        const float *const *ta = a;
+        if (f->ind) ta = f->ind->ptrs + (size_t)(m / MR) * tile_ptrs;
+        else build_indirection(f, x, m, mr, g, a, border);
+        f->k->fn.igemm((size_t)mr, (size_t)ncols, (size_t)f->kc, (size_t)f->ks, ta, wg + (size_t)pb * pstride, ct,
                        (size_t)p->oc, &f->ep);
         if (f->post) post_act(ct, mr, ncols, (size_t)p->oc, &p->act);
       }
@@ -321,11 +334,16 @@ static void igemm_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
   char *sc = (char *)j->scratch + (size_t)thread * j->f->scratch_per_thread;
   const float **a = (const float **)(void *)sc;
   float *border = (float *)(void *)(sc + j->f->ptr_bytes);
+  const int64_t MR = j->f->k->mr, tiles = cdiv(j->rows, MR);
   for (int32_t t = begin; t < end; t++) {
     int64_t u0, u1;
-    task_range(j->by_rows ? j->rows : j->panels, j->tasks, t, &u0, &u1);
-    if (j->by_rows) igemm_block(j->f, j->x, j->y, a, border, u0, u1, 0, j->panels);
-    else igemm_block(j->f, j->x, j->y, a, border, 0, j->rows, u0, u1);
+    if (j->by_rows) { /* whole tiles, so a cached table's tiles line up */
+      task_range(tiles, j->tasks, t, &u0, &u1);
+      igemm_block(j->f, j->x, j->y, a, border, u0 * MR, min64(u1 * MR, j->rows), 0, j->panels);
+    } else {
+      task_range(j->panels, j->tasks, t, &u0, &u1);
+      igemm_block(j->f, j->x, j->y, a, border, 0, j->rows, u0, u1);
+    }
   }
 }
 
@@ -336,9 +354,20 @@ static void conv_igemm_run(const enn_exec *e, const void *state) {
   const int64_t panels = cdiv(p->oc / p->groups, f->k->nr);
   const int64_t macs = rows * p->oc * f->ks * f->kc;
   conv_job j = {f, e->in[0], e->out[0], e->scratch, true, 1, rows, panels};
+  /* The table depends only on the input's address, fixed for a session:
+   * built on the first run (and again only if the address changes). */
+  if (f->ind && f->ind->x != j.x) {
+    const int32_t MR = f->k->mr;
+    const size_t tile_ptrs = (size_t)f->ks * (size_t)MR;
+    for (int64_t m = 0; m < rows; m += MR)
+      build_indirection(f, j.x, m, (int32_t)min64(MR, rows - m), 0, f->ind->ptrs + (size_t)(m / MR) * tile_ptrs,
+                        NULL);
+    f->ind->x = j.x;
+  }
   int32_t T = enn_threadpool_threads(e->pool);
   if ((size_t)T * f->scratch_per_thread > e->scratch_bytes) T = 1; /* never: prepare sized it */
   choose_split(rows, panels, f->k->mr, T, macs, &j.by_rows, &j.tasks);
+  if (j.by_rows && j.tasks > cdiv(rows, f->k->mr)) j.tasks = (int32_t)cdiv(rows, f->k->mr);
   if (j.tasks <= 1) {
     igemm_task(&j, 0, 1, 0);
     return;
@@ -406,6 +435,19 @@ enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
     const int64_t panel_bytes = (int64_t)k->nr * (1 + kdim) * (int64_t)sizeof(float);
     f->pblock = (int32_t)(L2_BLOCK_BYTES / panel_bytes > 1 ? L2_BLOCK_BYTES / panel_bytes : 1);
     f->ptr_bytes = enn_align_up((size_t)f->ks * (size_t)k->mr * sizeof(float *), ENN_ALIGN);
+    /* Cache every tile's indirection table (built on the first run: the
+     * input's address is fixed once the session is planned) when it is
+     * not too big; ROWS tables point at per-run border copies and grouped
+     * ones differ per group, so those are built per tile as they run. */
+    const int64_t out_px = (int64_t)p->n * p->oh * p->ow;
+    const size_t table_bytes = (size_t)cdiv(out_px, k->mr) * f->ptr_bytes;
+    if (!f->rows && p->groups == 1 && table_bytes <= (size_t)8 << 20) {
+      ind_cache *ic = enn_prepare_alloc(ctx, sizeof *ic);
+      const float **ptrs = enn_prepare_alloc(ctx, table_bytes);
+      if (!ic || !ptrs) return enn_err(ENN_ERR_NO_MEMORY, "out of memory for an indirection table");
+      ic->ptrs = ptrs;
+      f->ind = ic;
+    }
     const size_t border_bytes = f->rows ? (size_t)k->mr * (size_t)p->kh * (size_t)f->kc * sizeof(float) : 0;
     f->scratch_per_thread = f->ptr_bytes + enn_align_up(border_bytes, ENN_ALIGN);
     const int32_t T = e->threads > 1 ? e->threads : 1;

@@ -43,6 +43,9 @@ enn_status enn_add_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_bin
 /* GlobalAvgPool (vector_fast.c). */
 enn_status enn_gavgpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_global_pool_params *p,
                                      enn_fast_path *fp);
+/* MaxPool with a window of at most 16 rows (vector_fast.c). */
+enn_status enn_maxpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_pool2d_params *p,
+                                    enn_fast_path *fp);
 /* Softmax over the last axis (vector_fast.c). */
 enn_status enn_softmax_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_softmax_params *p,
                                     enn_fast_path *fp);

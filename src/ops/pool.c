@@ -13,6 +13,7 @@
  * excludes padding), so the kernels never meet an empty window.
  */
 #include "kernels/ref/pool_ref.h"
+#include "ops/fast_path.h"
 #include "ops/op_util.h"
 #include "ops/qs8_ops.h"
 
@@ -108,15 +109,27 @@ static enn_status pool_infer(const enn_node *n, const enn_tensor_desc *const *in
   return pool_params(n, in, NULL, out);
 }
 
+/* f32 state: the reference parameters, then the SIMD path when one applies
+ * (vector_fast.c: MaxPool). */
+typedef struct pool_state {
+  enn_pool2d_params p;
+  enn_fast_path fast;
+} pool_state;
+
 static enn_status pool_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_pool_prepare(e, ctx, pool_params);
-  return enn_prepare_params(e, ctx, sizeof(enn_pool2d_params), pool_params,
-                            e->node->op == ENN_OP_AVG_POOL ? "enn_f32_avg_pool2d__ref" : "enn_f32_max_pool2d__ref");
+  enn_status st = enn_prepare_params(e, ctx, sizeof(pool_state), pool_params,
+                                     e->node->op == ENN_OP_AVG_POOL ? "enn_f32_avg_pool2d__ref"
+                                                                    : "enn_f32_max_pool2d__ref");
+  if (st) return st;
+  pool_state *s = e->state;
+  return enn_maxpool_fast_prepare(e, ctx, &s->p, &s->fast);
 }
 
 static void max_pool_run(const enn_exec *e) {
   if (enn_qs8_dispatch(e->in_desc[0]->dtype)) enn_qs8_max_pool_run(e);
-  else enn_f32_max_pool2d__ref(e->state, e->in[0], e->out[0]);
+  else if (!enn_fast_run(e, &((const pool_state *)e->state)->fast))
+    enn_f32_max_pool2d__ref(e->state, e->in[0], e->out[0]);
 }
 static void avg_pool_run(const enn_exec *e) {
   if (enn_qs8_dispatch(e->in_desc[0]->dtype)) enn_qs8_avg_pool_run(e);

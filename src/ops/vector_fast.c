@@ -1,10 +1,10 @@
 /*
  * Fast paths of the small element-wise / reduction ops: Add of two
- * same-shape tensors with a fused activation, GlobalAvgPool, Softmax over
- * the last axis. Each runs the vector kernel of kernels.h; Add splits its
- * elements and GlobalAvgPool its batch images over the thread pool (the
- * sums of one output never span two threads, so results do not depend on
- * the thread count).
+ * same-shape tensors with a fused activation, GlobalAvgPool, MaxPool,
+ * Softmax over the last axis. Each runs the vector kernel of kernels.h;
+ * Add splits its elements and MaxPool its output rows over the thread pool
+ * (an output never spans two threads, so results do not depend on the
+ * thread count).
  */
 #include "base/threadpool.h"
 #include "ops/fast_path.h"
@@ -107,6 +107,80 @@ enn_status enn_gavgpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const en
   f->p = *p;
   f->post = !enn_f32_epi_init(&f->ep, &p->act);
   fp->run = gavg_run;
+  fp->state = f;
+  e->kernel = k->name;
+  return ENN_OK;
+}
+
+/* -------------------------------------------------------------- MaxPool */
+#define MAXPOOL_MAX_KH 16
+
+typedef struct maxpool_fast {
+  const enn_kernel *k;
+  enn_pool2d_params p;
+  enn_f32_epi ep;
+  bool post;
+} maxpool_fast;
+
+typedef struct maxpool_job {
+  const maxpool_fast *f;
+  const float *x;
+  float *y;
+  int32_t tasks;
+  int64_t rows;
+} maxpool_job;
+
+static void maxpool_rows(const maxpool_fast *f, const float *x, float *y, int64_t r0, int64_t r1) {
+  const enn_pool2d_params *p = &f->p;
+  const size_t row = (size_t)p->iw * (size_t)p->c;
+  for (int64_t r = r0; r < r1; r++) {
+    const int32_t n = (int32_t)(r / p->oh), oy = (int32_t)(r % p->oh);
+    const float *rows[MAXPOOL_MAX_KH];
+    for (int32_t ky = 0; ky < p->kh; ky++) {
+      const int32_t iy = oy * p->sh - p->pt + ky * p->dh;
+      rows[ky] = (iy < 0 || iy >= p->ih) ? NULL : x + ((size_t)n * (size_t)p->ih + (size_t)iy) * row;
+    }
+    float *yr = y + (size_t)r * (size_t)p->ow * (size_t)p->c;
+    f->k->fn.maxpool(rows, (size_t)p->kh, yr, (size_t)p->c, (size_t)p->ow, (size_t)p->iw, (size_t)p->kw,
+                     (size_t)p->sw, (size_t)p->pl, (size_t)p->dw, &f->ep);
+    if (f->post) enn_act_f32_array(yr, (int64_t)p->ow * p->c, &p->act);
+  }
+}
+
+static void maxpool_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  ENN_UNUSED(thread);
+  const maxpool_job *j = ctx;
+  for (int32_t t = begin; t < end; t++)
+    maxpool_rows(j->f, j->x, j->y, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
+}
+
+static void maxpool_run(const enn_exec *e, const void *state) {
+  const maxpool_fast *f = state;
+  const int64_t rows = (int64_t)f->p.n * f->p.oh;
+  const int32_t T = enn_threadpool_threads(e->pool);
+  const int64_t work = rows * f->p.ow * f->p.c * f->p.kh * f->p.kw;
+  if (T <= 1 || rows < 2 || work < VADD_PAR_MIN * 4) {
+    maxpool_rows(f, e->in[0], e->out[0], 0, rows);
+    return;
+  }
+  maxpool_job j = {f, e->in[0], e->out[0], (int32_t)(rows < T ? rows : T), rows};
+  enn_threadpool_parallel_for(e->pool, j.tasks, maxpool_task, &j);
+}
+
+enn_status enn_maxpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_pool2d_params *p,
+                                    enn_fast_path *fp) {
+  fp->run = NULL;
+  fp->state = NULL;
+  if (e->node->op != ENN_OP_MAX_POOL || e->in_desc[0]->dtype != ENN_DTYPE_F32 || p->kh > MAXPOOL_MAX_KH)
+    return ENN_OK;
+  const enn_kernel *k = enn_kernel_find(ENN_KOP_MAXPOOL, ENN_DTYPE_F32, 0, 0);
+  if (!k) return ENN_OK;
+  maxpool_fast *f = enn_prepare_alloc(ctx, sizeof *f);
+  if (!f) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  f->k = k;
+  f->p = *p;
+  f->post = !enn_f32_epi_init(&f->ep, &p->act);
+  fp->run = maxpool_run;
   fp->state = f;
   e->kernel = k->name;
   return ENN_OK;

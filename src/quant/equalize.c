@@ -17,11 +17,19 @@
  * g's j-th: weights W2[o, :, :, j] for the group's outputs o). Chains
  * (L1 -> L2 -> L3) share layers, so the pass sweeps every pair until the
  * scales settle (at most 32 sweeps, until every s_i is within 1e-4 of 1).
- * Channels with a zero range keep s_i = 1.
+ * Channels with a zero range keep s_i = 1, and so do (nearly) dead ones:
+ * a channel of L1 whose weights are below 1/1000 of the layer's largest
+ * outputs about its bias, and dividing it by a tiny s_i would blow up the
+ * activation's range (seen on MLPerf VWW: activation scales of 1e10);
+ * a channel L2 barely reads needs no equalisation.
  */
 #include <math.h>
 
 #include "quant/quant_internal.h"
+
+/* Channels whose range is below this fraction of the layer's largest are
+ * left alone (see equalize_pair). */
+#define CLE_DEAD 1e-3f
 
 typedef struct cle_pair {
   int32_t l1, l2;
@@ -47,13 +55,19 @@ static double equalize_pair(enn_graph *g, const enn_node *n1, const enn_node *n2
   const int64_t O2 = d2->dims[0], K2 = d2->dims[1] * d2->dims[2], ICG = d2->dims[3];
   const int64_t G = n2->attrs.groups > 0 ? n2->attrs.groups : 1, OCG = O2 / G;
   double worst = 0.0;
+  float m1 = 0.0f, m2 = 0.0f; /* the layers' largest channel ranges */
+  for (int64_t k = 0; k < C * in1; k++) m1 = fmaxf(m1, fabsf(w1[k]));
+  for (int64_t k = 0; k < O2 * K2 * ICG; k++) m2 = fmaxf(m2, fabsf(w2[k]));
   for (int64_t i = 0; i < C; i++) {
     float r1 = 0.0f, r2 = 0.0f;
     for (int64_t k = 0; k < in1; k++) r1 = fmaxf(r1, fabsf(w1[i * in1 + k]));
     const int64_t grp = i / ICG, j = i % ICG;
     for (int64_t o = grp * OCG; o < (grp + 1) * OCG; o++)
       for (int64_t k = 0; k < K2; k++) r2 = fmaxf(r2, fabsf(w2[(o * K2 + k) * ICG + j]));
-    if (!(r1 > 0.0f) || !(r2 > 0.0f)) continue;
+    /* A (nearly) dead channel of L1 outputs about its bias: scaling it
+     * up by 1 / s would inflate the activation's range without helping any
+     * weight; one L2 ignores needs no care. Both keep s = 1. */
+    if (!(r1 > CLE_DEAD * m1) || !(r2 > CLE_DEAD * m2)) continue;
     const double s = sqrt((double)r1 / (double)r2);
     if (!isfinite(s) || s <= 0.0) continue;
     worst = fmax(worst, fabs(log(s)));

@@ -16,7 +16,10 @@
  *               of least KL(P || Q) gives the threshold T = i * width.
  *               levels = 256 for a tensor with no negative value (all 256
  *               int8 codes cover [0, T]), 128 otherwise (one sign's half);
- *               the range is [max(min, -T), min(max, T)].
+ *               the range is [max(min, -T), min(max, T)]. KL over a
+ *               sparse histogram measures sampling noise rather than shape,
+ *               so a tensor with fewer than 65,536 non-zero values (32 per
+ *               bin) keeps its [min, max].
  *   mse         the range [a * min, b * max] (a, b in (0, 1], searched on a
  *               200-step grid by alternating one-dimensional scans from
  *               a = b = 1) minimising the expected squared error of a
@@ -117,14 +120,13 @@ double enn_qhist_quantile(const int64_t *h, int32_t nb, double hmin, double hmax
 }
 
 double enn_qhist_entropy_threshold(const int64_t *h, int32_t nb, double width, int32_t levels) {
-  if (levels < 1 || nb <= levels) return nb * width;
   /* The highest non-empty bin: candidates beyond it cannot change P. */
   int32_t last = nb - 1;
   while (last >= 0 && h[last] == 0) last--;
   if (last < 0) return 0.0;
-  if (last + 1 <= levels) return (last + 1) * width; /* every value already has its own code */
+  if (levels < 1 || last + 1 <= levels || nb > ENN_QOBS_BINS)
+    return (last + 1) * width; /* every bin already has its own code */
   double p[ENN_QOBS_BINS], q[ENN_QOBS_BINS];
-  if (nb > ENN_QOBS_BINS) return nb * width;
   double best = INFINITY;
   int32_t best_i = last + 1;
   int64_t outliers = 0; /* sum of h[i..nb) */
@@ -229,7 +231,7 @@ void enn_qobs_range(const enn_qobs *o, enn_calib_method m, double percentile, do
   const double w = (o->hmax - o->hmin) / nb;
   int64_t h[ENN_QOBS_BINS];
   memcpy(h, o->hist, sizeof h);
-  if (m == ENN_CALIB_PERCENTILE || m == ENN_CALIB_ENTROPY) { /* zeros go back into the bin holding 0 */
+  if (m == ENN_CALIB_PERCENTILE) { /* zeros go back into the bin holding 0 */
     double f = (0.0 - o->hmin) / w;
     int32_t b = f <= 0.0 ? 0 : (f >= nb - 1 ? nb - 1 : (int32_t)f);
     h[b] += o->zeros;
@@ -245,6 +247,10 @@ void enn_qobs_range(const enn_qobs *o, enn_calib_method m, double percentile, do
     return;
   }
   case ENN_CALIB_ENTROPY: {
+    /* KL on a sparse histogram measures sampling noise, not shape: a
+     * tensor with fewer than ENN_QOBS_ENTROPY_MIN non-zero values (32 per
+     * bin) keeps its min / max range. */
+    if (o->count - o->zeros < ENN_QOBS_ENTROPY_MIN) return;
     const int32_t levels = o->min < 0.0 ? 128 : 256;
     double t = o->abs ? enn_qhist_entropy_threshold(h, nb, w, levels) : fmax(fabs(o->min), fabs(o->max));
     *lo = o->min < 0.0 ? fmax(o->min, -t) : o->min;

@@ -374,8 +374,11 @@ static qkind classify(const qb *b, const enn_node *n, float *fs, int32_t *fz) {
   case ENN_OP_HARD_SIGMOID:
   case ENN_OP_SWISH:
   case ENN_OP_HARD_SWISH: return QK_OBSERVED;
-  case ENN_OP_SIGMOID:
   case ENN_OP_SOFTMAX:
+    *fs = 1.0f / 256.0f;
+    *fz = -128;
+    return QK_FIXED;
+  case ENN_OP_SIGMOID:
     *fs = 1.0f / 256.0f;
     *fz = -128;
     return QK_FIXED;

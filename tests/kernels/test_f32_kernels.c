@@ -9,6 +9,7 @@
  * against loops written here (a different structure: pixel-major sums in
  * double); VADD against enn_f32_binary__ref; GAVGPOOL against
  * enn_f32_global_avg_pool__ref (bit-exact: same summation order);
+ * MAXPOOL against enn_f32_max_pool2d__ref (bit-exact, NaNs included);
  * SOFTMAX against enn_f32_softmax__ref (1e-6 relative with one dominant
  * value, 1e-5 with 1001 comparable ones: the sums run in another order).
  *
@@ -120,6 +121,25 @@ static void test_gemm(void) {
           seed++;
         }
     for (int act = 0; act < N_ACTS; act++) gemm_case(k, k->mr + 1, k->nr + 3, 9, &kActs[act], 100u + (unsigned)act);
+    /* NaN in a row: every epilogue treats it as the scalar spec does
+     * (relu -> 0, clip / relu6 / hard-sigmoid / hard-swish -> NaN) */
+    for (int act = 0; act < N_ACTS; act++) {
+      const int m = 2, n = 5, kd = 3;
+      float x[6] = {1, NAN, 2, 3, 4, 5}, w[15], b[5], y[10], c[10];
+      enn_t_fill(w, 15, 9, -1, 1);
+      enn_t_fill(b, 5, 10, -1, 1);
+      float *pw = aligned_alloc(64, enn_align_up(enn_f32_pack_gemm_floats(n, kd, k->nr) * sizeof(float), 64));
+      enn_f32_pack_gemm(n, kd, kd, k->nr, w, b, pw);
+      enn_fc_params fp = {m, kd, n, kActs[act]};
+      enn_f32_fully_connected__ref(&fp, x, w, b, y);
+      enn_f32_epi ep;
+      enn_f32_epi_init(&ep, &kActs[act]);
+      k->fn.gemm((size_t)m, (size_t)n, (size_t)kd, x, (size_t)kd, pw, c, (size_t)n, &ep);
+      int bad = 0;
+      for (int q = 0; q < n; q++) bad += isnan(c[q]) != isnan(y[q]) || (!isnan(y[q]) && c[q] != y[q]);
+      CHECK_MSG(bad == 0, "%s: NaN row, act %d: %g vs ref %g", k->name, kActs[act].act, (double)c[0], (double)y[0]);
+      free(pw);
+    }
   }
 }
 
@@ -358,6 +378,52 @@ static void test_vector(void) {
   }
 }
 
+/* ------------------------------------------------------------ MAXPOOL */
+static void test_maxpool(void) {
+  int32_t cnt;
+  const enn_kernel *t = enn_kernel_table(&cnt);
+  for (int32_t i = 0; i < cnt; i++) {
+    const enn_kernel *k = &t[i];
+    if (k->op != ENN_KOP_MAXPOOL || !usable(k)) continue;
+    const int chs[] = {1, 5, k->nr - 1, k->nr, k->nr + 1, 37};
+    unsigned seed = 1;
+    for (size_t a = 0; a < sizeof chs / sizeof chs[0]; a++)
+      for (int kw = 1; kw <= 4; kw++)
+        for (int s = 1; s <= 3; s++)
+          for (int pl = 0; pl < kw; pl++, seed++) {
+            const int c = chs[a], iw = 11, kh = 3, dil = 1 + (int)(seed % 2);
+            if ((kw - 1) * dil + 1 > iw) continue;
+            const int ow = (iw + 2 * pl - (kw - 1) * dil - 1) / s + 1;
+            /* a 3-row input: the reference over it with pads (1 top, 0 bottom) equals
+             * the kernel with rows {NULL, r0, r1} (a padding row first) */
+            enn_pool2d_params pp = {1, 2, iw, c, 1, ow, kh, kw, 1, s, 1, dil, 1, pl, 0, pl, 0, kActs[seed % N_ACTS]};
+            float *x = malloc(sizeof(float) * (size_t)(2 * iw * c)), *r = malloc(sizeof(float) * (size_t)(ow * c)),
+                  *y = malloc(sizeof(float) * (size_t)(ow * c + 16));
+            enn_t_fill(x, 2 * iw * c, seed, -2, 2);
+            if (seed % 3 == 0) x[(seed * 7) % (unsigned)(2 * iw * c)] = NAN;
+            for (int q = 0; q < ow * c + 16; q++) y[q] = SENTINEL;
+            enn_f32_max_pool2d__ref(&pp, x, r);
+            const float *rows[3] = {NULL, x, x + iw * c};
+            enn_f32_epi ep;
+            enn_f32_epi_init(&ep, &pp.act);
+            k->fn.maxpool(rows, 3, y, (size_t)c, (size_t)ow, (size_t)iw, (size_t)kw, (size_t)s, (size_t)pl,
+                          (size_t)dil, &ep);
+            int bad = 0;
+            for (int q = 0; q < ow * c; q++) {
+              const bool ok = y[q] == r[q] || (isnan(y[q]) && isnan(r[q])) ||
+                              fabs((double)y[q] - (double)r[q]) <= 4.0 * FLT_EPSILON * fabs((double)r[q]);
+              if (!ok && !bad)
+                fprintf(stderr, "  %s: [%d] %.9g vs ref %.9g (act %d)\n", k->name, q, (double)y[q], (double)r[q],
+                        pp.act.act);
+              bad += !ok;
+            }
+            for (int q = ow * c; q < ow * c + 16; q++) bad += y[q] != SENTINEL;
+            CHECK_MSG(bad == 0, "%s c=%d kw=%d s=%d pl=%d dil=%d", k->name, c, kw, s, pl, dil);
+            free(x), free(r), free(y);
+          }
+  }
+}
+
 /* The table itself: unique names following the naming rule, and a
  * preferred kernel found for each family at the best level. */
 static void test_table(void) {
@@ -387,6 +453,7 @@ int main(void) {
   ENN_RUN(test_igemm);
   ENN_RUN(test_dwconv);
   ENN_RUN(test_vector);
+  ENN_RUN(test_maxpool);
   fprintf(stderr, "kernel groups run: %d, skipped (ISA missing): %d\n", g_ran, g_skipped);
   if (g_ran == 0 && enn_test_finish() == 0) {
     fprintf(stderr, "SKIP: no SIMD kernel runs on this CPU / build\n");

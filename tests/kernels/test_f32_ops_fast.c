@@ -279,6 +279,30 @@ static void test_vector_ops(void) {
     const tin pin[1] = {mk(4, pd, a, 0)};
     compare("global avg pool", ENN_OP_GLOBAL_AVG_POOL, &at, pin, 1, "gavgpool", 1e-6);
   }
+  /* MaxPool: windows, strides, paddings, dilation, ceil mode, channel tails */
+  static const int mp[][11] = {/* h, w, c, kh, kw, s, pad, dil, ceil, n, act index */
+                               {9, 9, 16, 3, 3, 2, 1, 1, 0, 1, 0}, {112, 112, 64, 3, 3, 2, 1, 1, 0, 1, 1},
+                               {7, 5, 17, 2, 2, 2, 0, 1, 1, 2, 2}, {10, 11, 33, 3, 2, 1, 1, 2, 0, 1, 3},
+                               {5, 5, 8, 5, 5, 1, 2, 1, 0, 1, 7},   {6, 7, 3, 3, 3, 3, 1, 1, 1, 1, 5}};
+  for (size_t i = 0; i < sizeof mp / sizeof mp[0]; i++) {
+    const int *q = mp[i];
+    const int64_t xd[4] = {q[9], q[0], q[1], q[2]};
+    float *xp = malloc(sizeof(float) * (size_t)(q[9] * q[0] * q[1] * q[2]));
+    enn_t_fill(xp, q[9] * q[0] * q[1] * q[2], 40u + (unsigned)i, -3, 3);
+    enn_attrs_init_op(&at, ENN_OP_MAX_POOL);
+    at.kernel[0] = q[3], at.kernel[1] = q[4];
+    at.stride[0] = at.stride[1] = q[5];
+    at.pads[0] = at.pads[1] = at.pads[2] = at.pads[3] = q[6];
+    at.dilation[0] = at.dilation[1] = q[7];
+    at.ceil_mode = q[8];
+    set_act(&at, kActs[q[10]]);
+    const tin min1[1] = {mk(4, xd, xp, 0)};
+    char what[48];
+    snprintf(what, sizeof what, "max pool case %zu", i);
+    compare(what, ENN_OP_MAX_POOL, &at, min1, 1, "maxpool", 1e-6);
+    free(xp);
+  }
+
   const int64_t sd[2] = {3, 1001};
   enn_attrs_init_op(&at, ENN_OP_SOFTMAX);
   const tin sin1[1] = {mk(2, sd, a, 0)};

@@ -23,6 +23,8 @@
 
 #include "edgenn/fp16.h"
 #include "kernels/ref/f16_ref.h"
+#include "ops/f16_weights.h"
+#include "rt/rt.h"
 #include "test.h"
 
 static float r16(float x) { return enn_f16_to_f32(enn_f32_to_f16(x)); }
@@ -387,6 +389,42 @@ static void test_f16_graph_by_hand(void) {
   enn_graph_destroy(g);
 }
 
+/* enn_f16w_const_f32: f32 values of a graph constant for prepares that read
+ * other nodes' weights from the graph. */
+static void test_const_f32_helper(void) {
+  enn_graph *g;
+  CHECK_OK(enn_graph_create(NULL, &g));
+  int64_t dd[1] = {9};
+  enn_tensor_desc d16, d32, d8;
+  enn_tensor_desc_init(&d16, ENN_DTYPE_F16, 1, dd);
+  enn_tensor_desc_init(&d32, ENN_DTYPE_F32, 1, dd);
+  enn_tensor_desc_init(&d8, ENN_DTYPE_I32, 1, dd);
+  uint16_t h[9];
+  float f[9];
+  int32_t i32[9] = {0};
+  for (int i = 0; i < 9; i++) {
+    f[i] = (float)i * 0.37f - 1.1f;
+    h[i] = enn_f32_to_f16(f[i]);
+  }
+  int32_t a, b, c;
+  CHECK_OK(enn_graph_add_constant(g, "h", &d16, h, ENN_CONST_COPY, &a));
+  CHECK_OK(enn_graph_add_constant(g, "f", &d32, f, ENN_CONST_COPY, &b));
+  CHECK_OK(enn_graph_add_constant(g, "i", &d8, i32, ENN_CONST_COPY, &c));
+  enn_prepare_ctx ctx;
+  memset(&ctx, 0, sizeof ctx);
+  ctx.alloc = *enn_default_allocator();
+  float *tmp = (float *)1;
+  const float *v = enn_f16w_const_f32(&ctx, &g->tensors[a], &tmp);
+  CHECK(v && v == tmp);
+  for (int i = 0; v && i < 9; i++) CHECK(v[i] == enn_f16_to_f32(h[i]));
+  enn_f16w_free(&ctx, tmp);
+  v = enn_f16w_const_f32(&ctx, &g->tensors[b], &tmp);
+  CHECK(v == g->tensors[b].data && tmp == NULL);
+  CHECK(enn_f16w_const_f32(&ctx, &g->tensors[c], &tmp) == NULL && tmp == NULL);
+  CHECK(ctx.bytes == 0); /* nothing persistent */
+  enn_graph_destroy(g);
+}
+
 /* ------------------------------------------------------------ zoo model */
 static long file_size(const char *p) {
   struct stat sb;
@@ -569,6 +607,7 @@ int main(int argc, char **argv) {
   ENN_RUN(test_f16c_kernel);
   ENN_RUN(test_convert_network);
   ENN_RUN(test_f16_graph_by_hand);
+  ENN_RUN(test_const_f32_helper);
   ENN_RUN(test_zoo_resnet8);
   ENN_RUN(test_zoo_mobilenet_v2);
   ENN_RUN(test_errors);

@@ -1,14 +1,16 @@
 /*
  * f32 depthwise convolution, KH x KW (3x3, 5x5), any stride, AVX2 + FMA
- * (this file alone is compiled with -mavx2 -mfma -mf16c). The algorithm
- * of f32_dwconv_avx512.c with 8-channel ymm blocks; the 5x5 weights do not
- * all fit in the 16 registers, so the compiler re-reads some from L1.
+ * (this file alone is compiled with -mavx2 -mfma -mf16c): the layout and
+ * edge handling of f32_dwconv_avx512.c with 8-channel ymm blocks, one
+ * output pixel at a time (the 5x5 weights do not all fit in the 16
+ * registers, so the compiler re-reads some from L1).
  *
  * One call computes one output row, NHWC, channel-vectorised: for each
  * block of 8 channels the KH*KW weight vectors and the bias are loaded
- * once, then the row's output pixels are swept left to right, each one bias + KH*KW FMAs of an input
- * vector (loaded from rows[ky] at pixel ox*stride - pad_left + kx) by its
- * weight vector, in (ky, kx) order as the reference. Vertical padding is
+ * once, then the row's output pixels are swept left to right, each one
+ * bias + KH*KW FMAs of an input vector (loaded from rows[ky] at pixel
+ * ox*stride - pad_left + kx) by its weight vector, in (ky, kx) order as
+ * the reference. Vertical padding is
  * the caller's zero row; horizontal padding splits the sweep into a left
  * edge, an interior where every tap is inside the row (no tests) and a
  * right edge whose taps are tested. The last channel block (c % 8) uses
@@ -19,25 +21,11 @@
 #if ENN_KERNELS_X86
 #include <immintrin.h>
 
+#include "kernels/x86/epi_avx2.h"
+
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
 #define CR 8
-
-INL __m256 epi_y(__m256 x, const enn_f32_epi *ep) {
-  switch (ep->kind) {
-  case ENN_EPI_MINMAX: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(ep->min)), _mm256_set1_ps(ep->max));
-  case ENN_EPI_HSWISH: {
-    __m256 t = _mm256_add_ps(x, _mm256_set1_ps(3.0f));
-    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(6.0f));
-    return _mm256_mul_ps(_mm256_mul_ps(x, t), _mm256_set1_ps(1.0f / 6.0f));
-  }
-  case ENN_EPI_HSIGMOID: {
-    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(ep->alpha), _mm256_set1_ps(ep->beta));
-    return _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
-  }
-  default: return x;
-  }
-}
 
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 

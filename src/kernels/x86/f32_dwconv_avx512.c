@@ -21,25 +21,11 @@
 #if ENN_KERNELS_X86
 #include <immintrin.h>
 
+#include "kernels/x86/epi_avx512.h"
+
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
 #define CR 16
-
-INL __m512 epi_z(__m512 x, const enn_f32_epi *ep) {
-  switch (ep->kind) {
-  case ENN_EPI_MINMAX: return _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(ep->min)), _mm512_set1_ps(ep->max));
-  case ENN_EPI_HSWISH: {
-    __m512 t = _mm512_add_ps(x, _mm512_set1_ps(3.0f));
-    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
-    return _mm512_mul_ps(_mm512_mul_ps(x, t), _mm512_set1_ps(1.0f / 6.0f));
-  }
-  case ENN_EPI_HSIGMOID: {
-    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(ep->alpha), _mm512_set1_ps(ep->beta));
-    return _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
-  }
-  default: return x;
-  }
-}
 
 INL __m512 ld(const float *p, __mmask16 m, bool masked) {
   return masked ? _mm512_maskz_loadu_ps(m, p) : _mm512_loadu_ps(p);

@@ -19,6 +19,8 @@
 #if ENN_KERNELS_X86
 #include <immintrin.h>
 
+#include "kernels/x86/epi_avx2.h"
+
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
 #define NR 16
@@ -27,22 +29,6 @@
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 /* Lanes [0, n) set, n in 0..8. */
 INL __m256i mask8(size_t n) { return _mm256_loadu_si256((const __m256i *)(const void *)(mask_table + 8 - n)); }
-
-INL __m256 epi_y(__m256 x, const enn_f32_epi *ep) {
-  switch (ep->kind) {
-  case ENN_EPI_MINMAX: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(ep->min)), _mm256_set1_ps(ep->max));
-  case ENN_EPI_HSWISH: {
-    __m256 t = _mm256_add_ps(x, _mm256_set1_ps(3.0f));
-    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(6.0f));
-    return _mm256_mul_ps(_mm256_mul_ps(x, t), _mm256_set1_ps(1.0f / 6.0f));
-  }
-  case ENN_EPI_HSIGMOID: {
-    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(ep->alpha), _mm256_set1_ps(ep->beta));
-    return _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
-  }
-  default: return x;
-  }
-}
 
 /* One panel for MR rows with NV (1 or 2) ymm accumulators per row. */
 INL void panel(const int MR, const int NV, const float *const *a, size_t ks, size_t kc, const float *w,

@@ -1,7 +1,7 @@
 /*
  * f32 vector kernels, AVX2 + FMA (this file only is compiled with
  * -mavx2 -mfma -mf16c): add + activation, global average pooling, softmax.
- * The algorithms of f32_vector_avx512.c with 8-lane vectors; column tails
+ * The algorithms of f32_vector_avx512.c (and its maxpool) with 8-lane vectors; column tails
  * use vmaskmovps, and exp scales by 2^n through the exponent bits
  * (arguments clamped to [-87.3, 88], below -87.3 the result is 0).
  */
@@ -10,23 +10,9 @@
 #if ENN_KERNELS_X86
 #include <immintrin.h>
 
-#define INL static inline __attribute__((always_inline))
+#include "kernels/x86/epi_avx2.h"
 
-INL __m256 epi_y(__m256 x, const enn_f32_epi *ep) {
-  switch (ep->kind) {
-  case ENN_EPI_MINMAX: return _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(ep->min)), _mm256_set1_ps(ep->max));
-  case ENN_EPI_HSWISH: {
-    __m256 t = _mm256_add_ps(x, _mm256_set1_ps(3.0f));
-    t = _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(6.0f));
-    return _mm256_mul_ps(_mm256_mul_ps(x, t), _mm256_set1_ps(1.0f / 6.0f));
-  }
-  case ENN_EPI_HSIGMOID: {
-    __m256 t = _mm256_fmadd_ps(x, _mm256_set1_ps(ep->alpha), _mm256_set1_ps(ep->beta));
-    return _mm256_min_ps(_mm256_max_ps(t, _mm256_setzero_ps()), _mm256_set1_ps(1.0f));
-  }
-  default: return x;
-  }
-}
+#define INL static inline __attribute__((always_inline))
 
 static const int32_t mask_table[16] = {-1, -1, -1, -1, -1, -1, -1, -1, 0, 0, 0, 0, 0, 0, 0, 0};
 /* Lanes [0, min(n, 8)) set. */
@@ -137,6 +123,27 @@ void enn_f32_softmax__avx2(size_t n, const float *x, float *y) {
   for (i = 0; i < n; i += 8) {
     const __m256i k = mask8(n - i);
     _mm256_maskstore_ps(y + i, k, _mm256_div_ps(_mm256_maskload_ps(y + i, k), s));
+  }
+}
+
+void enn_f32_maxpool__avx2(const float *const *rows, size_t kh, float *y, size_t c, size_t ow, size_t iw, size_t kw,
+                           size_t stride, size_t pad_left, size_t dil, const enn_f32_epi *ep) {
+  for (size_t c0 = 0; c0 < c; c0 += 8) {
+    const __m256i m = mask8(c - c0);
+    for (size_t ox = 0; ox < ow; ox++) {
+      __m256 acc = _mm256_set1_ps(-INFINITY);
+      const ptrdiff_t ix0 = (ptrdiff_t)(ox * stride) - (ptrdiff_t)pad_left;
+      for (size_t ky = 0; ky < kh; ky++) {
+        if (!rows[ky]) continue;
+        for (size_t kx = 0; kx < kw; kx++) {
+          const ptrdiff_t ix = ix0 + (ptrdiff_t)(kx * dil);
+          if (ix < 0 || ix >= (ptrdiff_t)iw) continue;
+          const __m256 v = _mm256_maskload_ps(rows[ky] + (size_t)ix * c + c0, m);
+          acc = _mm256_blendv_ps(_mm256_max_ps(v, acc), v, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+        }
+      }
+      _mm256_maskstore_ps(y + ox * c + c0, m, epi_y(acc, ep));
+    }
   }
 }
 

@@ -6,6 +6,9 @@
  * or b (each vector is loaded before the same vector is stored).
  * gavgpool: channel-vectorised column sums over the hw pixels in pixel
  * order (bit-identical sums to the reference), then one division by hw.
+ * maxpool: per 16-channel block and output pixel, the max over the
+ * window's taps inside the row (NaN taps forced through with a mask: the
+ * max instruction alone would drop a NaN in either operand order).
  * softmax: max (exact in any order), then e = exp(x - max) stored in y
  * while four vector partial sums accumulate, then y = e / sum. exp:
  * x = n*ln2 + r with n = round(x / ln2) and |r| <= ln2/2 (ln2 split in
@@ -18,23 +21,9 @@
 #if ENN_KERNELS_X86
 #include <immintrin.h>
 
-#define INL static inline __attribute__((always_inline))
+#include "kernels/x86/epi_avx512.h"
 
-INL __m512 epi_z(__m512 x, const enn_f32_epi *ep) {
-  switch (ep->kind) {
-  case ENN_EPI_MINMAX: return _mm512_min_ps(_mm512_max_ps(x, _mm512_set1_ps(ep->min)), _mm512_set1_ps(ep->max));
-  case ENN_EPI_HSWISH: {
-    __m512 t = _mm512_add_ps(x, _mm512_set1_ps(3.0f));
-    t = _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(6.0f));
-    return _mm512_mul_ps(_mm512_mul_ps(x, t), _mm512_set1_ps(1.0f / 6.0f));
-  }
-  case ENN_EPI_HSIGMOID: {
-    __m512 t = _mm512_fmadd_ps(x, _mm512_set1_ps(ep->alpha), _mm512_set1_ps(ep->beta));
-    return _mm512_min_ps(_mm512_max_ps(t, _mm512_setzero_ps()), _mm512_set1_ps(1.0f));
-  }
-  default: return x;
-  }
-}
+#define INL static inline __attribute__((always_inline))
 
 INL __mmask16 mask16(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u); }
 
@@ -132,6 +121,28 @@ void enn_f32_softmax__avx512(size_t n, const float *x, float *y) {
   for (i = 0; i < n; i += 16) {
     const __mmask16 k = mask16(n - i);
     _mm512_mask_storeu_ps(y + i, k, _mm512_div_ps(_mm512_maskz_loadu_ps(k, y + i), s));
+  }
+}
+
+void enn_f32_maxpool__avx512(const float *const *rows, size_t kh, float *y, size_t c, size_t ow, size_t iw, size_t kw,
+                             size_t stride, size_t pad_left, size_t dil, const enn_f32_epi *ep) {
+  for (size_t c0 = 0; c0 < c; c0 += 16) {
+    const __mmask16 m = mask16(c - c0);
+    for (size_t ox = 0; ox < ow; ox++) {
+      __m512 acc = _mm512_set1_ps(-INFINITY);
+      const ptrdiff_t ix0 = (ptrdiff_t)(ox * stride) - (ptrdiff_t)pad_left;
+      for (size_t ky = 0; ky < kh; ky++) {
+        if (!rows[ky]) continue;
+        for (size_t kx = 0; kx < kw; kx++) {
+          const ptrdiff_t ix = ix0 + (ptrdiff_t)(kx * dil);
+          if (ix < 0 || ix >= (ptrdiff_t)iw) continue;
+          const __m512 v = _mm512_maskz_loadu_ps(m, rows[ky] + (size_t)ix * c + c0);
+          /* v > acc ? v : acc keeps the first of equal taps; a NaN acc stays (compare false) */
+          acc = _mm512_mask_mov_ps(_mm512_max_ps(v, acc), _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q), v);
+        }
+      }
+      _mm512_mask_storeu_ps(y + ox * c + c0, m, epi_z(acc, ep));
+    }
   }
 }
 
