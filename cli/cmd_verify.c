@@ -440,7 +440,7 @@ static int expand_arg(const char *arg, case_list *l, int depth) {
     if (kids[nk]) nk++;
   }
   closedir(d);
-  qsort(kids, (size_t)nk, sizeof *kids, cmp_str);
+  if (nk > 1) qsort(kids, (size_t)nk, sizeof *kids, cmp_str);
   int rc = 0;
   if (nk == 0) rc = push_case(l, base_name(arg, name, sizeof name), arg) ? 0 : -1;
   for (int i = 0; i < nk; i++) {

@@ -18,7 +18,7 @@
  *               int8 codes cover [0, T]), 128 otherwise (one sign's half);
  *               the range is [max(min, -T), min(max, T)]. KL over a
  *               sparse histogram measures sampling noise rather than shape,
- *               so a tensor with fewer than 65,536 non-zero values (32 per
+ *               so a tensor with fewer than 4096 non-zero values (2 per
  *               bin) keeps its [min, max].
  *   mse         the range [a * min, b * max] (a, b in (0, 1], searched on a
  *               200-step grid by alternating one-dimensional scans from
@@ -248,7 +248,7 @@ void enn_qobs_range(const enn_qobs *o, enn_calib_method m, double percentile, do
   }
   case ENN_CALIB_ENTROPY: {
     /* KL on a sparse histogram measures sampling noise, not shape: a
-     * tensor with fewer than ENN_QOBS_ENTROPY_MIN non-zero values (32 per
+     * tensor with fewer than ENN_QOBS_ENTROPY_MIN non-zero values (2 per
      * bin) keeps its min / max range. */
     if (o->count - o->zeros < ENN_QOBS_ENTROPY_MIN) return;
     const int32_t levels = o->min < 0.0 ? 128 : 256;

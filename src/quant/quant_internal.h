@@ -15,7 +15,7 @@
 /* Histogram resolution of the percentile / entropy / mse observers. */
 #define ENN_QOBS_BINS 2048
 /* Fewest non-zero values the entropy method needs (else min / max). */
-#define ENN_QOBS_ENTROPY_MIN 65536
+#define ENN_QOBS_ENTROPY_MIN 4096
 
 /* Statistics of one float tensor over the calibration set. Pass 1 records
  * the range; pass 2 (histogram methods) a histogram over that range:

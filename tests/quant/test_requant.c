@@ -44,7 +44,7 @@ static int32_t ref_div_pot(int32_t x, int e) {
 
 static int32_t ref_mbqm(int32_t x, int32_t m, int32_t shift) {
   const int left = shift > 0 ? shift : 0, right = shift > 0 ? 0 : -shift;
-  i128 xl = (i128)x << left;
+  i128 xl = (i128)x * ((i128)1 << left);
   /* int32 wrap of the left shift, as two's complement */
   xl = (i128)(int32_t)(uint32_t)((uint64_t)xl & 0xffffffffu);
   return ref_div_pot(ref_high_mul((int32_t)xl, m), right);

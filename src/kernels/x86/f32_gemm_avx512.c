@@ -38,8 +38,8 @@
 #define NR 32
 #define MAXMR 8
 
-INL __mmask16 mask16(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u); }
-INL __mmask8 mask8(size_t n) { return n >= 8 ? (__mmask8)0xFF : (__mmask8)((1u << n) - 1u); }
+INL __mmask16 mask16(size_t n) { return (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u); }
+INL __mmask8 mask8(size_t n) { return (__mmask8)(n >= 8 ? 0xFFu : (1u << n) - 1u); }
 
 /* ------------------------------------------------ the 7-row panels
  * In assembly: with the 7 A row pointers, the weight pointer, the k

@@ -25,7 +25,7 @@
 
 #define INL static inline __attribute__((always_inline))
 
-INL __mmask16 mask16(size_t n) { return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u); }
+INL __mmask16 mask16(size_t n) { return (__mmask16)(n >= 16 ? 0xFFFFu : (1u << n) - 1u); }
 
 void enn_f32_vadd_minmax__avx512(size_t n, const float *a, const float *b, float *y, const enn_f32_epi *ep) {
   size_t i = 0;
