@@ -45,7 +45,7 @@ const char cmd_quantize_help[] =
     "                     kws:DIR; default split train) or FILE.npy / npy:FILE holding\n"
     "                     [N, ...input shape] float32 samples\n"
     "  --samples N        calibration samples (default 500, at most the set's size)\n"
-    "  --method M         range observer: minmax (default), percentile, entropy\n"
+    "  --method M         range observer: percentile (default), minmax, entropy\n"
     "                     (KL divergence, 2048-bin histograms), mse\n"
     "  --percentile P     coverage of the percentile method (default 99.99)\n"
     "  --granularity G    weights per-channel (default) or per-tensor\n"

@@ -48,7 +48,7 @@ typedef enum enn_calib_method {
 } enn_calib_method;
 
 typedef struct enn_quantize_options {
-  enn_calib_method method; /* default ENN_CALIB_MINMAX (see docs/quantization.md for the others) */
+  enn_calib_method method; /* default ENN_CALIB_PERCENTILE (docs/quantization.md compares them) */
   int32_t per_channel;     /* 1 (default): per-output-channel weights; 0: per tensor */
   float percentile;        /* ENN_CALIB_PERCENTILE: default 99.99 */
   int32_t equalize;        /* cross-layer equalisation (default 0) */

@@ -22,7 +22,7 @@
 void enn_quantize_options_init(enn_quantize_options *o) {
   if (!o) return;
   memset(o, 0, sizeof *o);
-  o->method = ENN_CALIB_MINMAX;
+  o->method = ENN_CALIB_PERCENTILE;
   o->per_channel = 1;
   o->percentile = 99.99f;
   o->dtype = ENN_DTYPE_I8;

@@ -191,7 +191,8 @@ static void test_structure(void) {
   fill_ctx c = {8 * 8 * 3, -1.0f, 2.0f, -1, -1};
   enn_quantize_options o;
   enn_quantize_options_init(&o);
-  CHECK(o.method == ENN_CALIB_MINMAX && o.per_channel == 1 && o.dtype == ENN_DTYPE_I8 && o.percentile == 99.99f);
+  CHECK(o.method == ENN_CALIB_PERCENTILE && o.per_channel == 1 && o.dtype == ENN_DTYPE_I8 && o.percentile == 99.99f);
+  o.method = ENN_CALIB_MINMAX;
   CHECK_OK(enn_quantize_graph(g, &o, 16, fill_fn, &c, &q));
   if (!q) return;
   /* boundary: float in / out, Quantize first, Dequantize last */
