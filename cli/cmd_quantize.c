@@ -17,9 +17,18 @@
  * not fit the model) and the SQNR of output 0, 10 log10(sum f^2 /
  * sum (q - f)^2) over all samples. --accuracy-budget PTS then fails
  * (writing nothing) when the quantised top-1 is more than PTS points below
- * the float model's. --dtype mixed (sensitive layers kept in
- * float until the budget is met) is not implemented yet and says so.
- * A progress bar goes to stderr when it is a terminal.
+ * the float model's.
+ *
+ * --dtype mixed (enn_quantize_graph_mixed) needs --eval and
+ * --accuracy-budget: the first --eval-limit samples of --eval (labels for
+ * top-1 when every label is a class of the model's output, else agreement
+ * with the float model) decide which layers stay float; the sensitivity
+ * table (layer, op, SQNR with only that layer int8, decision, accuracy of
+ * the configuration that made it float) is printed, then the usual
+ * evaluation lines. When no configuration meets the budget nothing is
+ * written and the command fails, as --accuracy-budget does for int8.
+ * A progress bar goes to stderr when it is a terminal (mixed: one per
+ * stage).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -36,6 +45,7 @@ const char cmd_quantize_help[] =
     "                       [--granularity per-channel|per-tensor] [--equalize]\n"
     "                       [--bias-correct] [--dtype int8|f16|mixed]\n"
     "                       [--accuracy-budget PTS --eval SPEC [--eval-limit N]]\n"
+    "                       [--float-weights f16|f32]\n"
     "                       [--threads N] [--json] [preprocessing options]\n\n"
     "Post-training quantisation of a float model to int8 (weights int8 symmetric\n"
     "per output channel, activations asymmetric int8 per tensor, int32 bias;\n"
@@ -52,12 +62,21 @@ const char cmd_quantize_help[] =
     "  --equalize         cross-layer equalisation of conv -> (relu) -> conv pairs\n"
     "  --bias-correct     correct the expected output shift of quantised weights\n"
     "  --dtype D          int8 (default); f16 = float16 weights (no calibration);\n"
-    "                     mixed = not yet supported\n"
+    "                     mixed = int8, but the layers whose int8 form costs the most\n"
+    "                     accuracy stay float until --accuracy-budget is met on --eval\n"
+    "                     (both required): each layer's sensitivity is the output SQNR\n"
+    "                     with only it int8; the most sensitive are kept float one by\n"
+    "                     one (then in growing steps), each step checked on --eval\n"
+    "  --float-weights W  mixed: weights of the layers kept float, f16 (default) or f32\n"
     "  --eval SPEC        after quantising, run the float and the quantised model on\n"
     "                     SPEC (default split test; --eval-limit N samples): top-1 of\n"
     "                     both, top-1 agreement with the float model, output SQNR\n"
     "  --accuracy-budget PTS  with --eval: fail (writing nothing) when the quantised\n"
-    "                     top-1 is more than PTS points below the float model's\n"
+    "                     top-1 is more than PTS points below the float model's;\n"
+    "                     mixed: the loss to stay within (top-1 against the labels,\n"
+    "                     or agreement with the float model when the data has none\n"
+    "                     that fit the model), failing when even every layer float\n"
+    "                     misses it\n"
     "  -o, --output OUT   the .enn file to write\n"
     "  --threads N        threads of the calibration / evaluation sessions\n"
     "  --json             print one JSON summary\n"
@@ -101,6 +120,7 @@ typedef struct prog {
   bool tty;
   double t_last;
   const char *what;
+  char stage[64];
 } prog;
 
 static void progress_bar(prog *p, int64_t done, int64_t total, bool final) {
@@ -123,6 +143,17 @@ static void progress_bar(prog *p, int64_t done, int64_t total, bool final) {
 }
 
 static void on_progress(void *ctx, int64_t done, int64_t total) { progress_bar(ctx, done, total, false); }
+
+static void on_stage(void *ctx, const char *stage, int64_t done, int64_t total) {
+  prog *p = ctx;
+  if (!p->what || strcmp(p->what, stage) != 0) {
+    snprintf(p->stage, sizeof p->stage, "%s", stage);
+    p->what = p->stage;
+    p->t_last = 0.0;
+    if (p->tty) fprintf(stderr, "\r\033[K");
+  }
+  progress_bar(p, done, total, false);
+}
 
 /* Opens the calibration source for graph g (one float input). */
 static int calib_open(const char *spec, const enn_graph *g, const enn_preprocess *pp, calib_src *c) {
@@ -206,7 +237,7 @@ static int eval_compare(const enn_graph *g, const enn_graph *q, const char *spec
   size_t cap = 0;
   int64_t hf = 0, hq = 0, agree = 0;
   double sig = 0.0, noise = 0.0;
-  prog p = {isatty(2) != 0, 0.0, "evaluating"};
+  prog p = {isatty(2) != 0, 0.0, "evaluating", ""};
   for (int64_t i = 0; i < n && !rc; i++) {
     enn_sample_info info;
     enn_clear_error();
@@ -258,12 +289,107 @@ static int64_t enn_size(const enn_graph *g) {
   return (int64_t)size;
 }
 
+/* ------------------------------------------------------ mixed precision */
+/* The evaluation source of --dtype mixed: samples 0..n-1 of eds through
+ * calib_fill (index i * count / n = i), and their labels when every one is
+ * a class of the model's output 0 (else *labels = NULL: agreement). */
+static int mixed_eval_open(enn_dataset *eds, const enn_graph *g, const enn_preprocess *pp, int64_t n, calib_src *es,
+                           int32_t **labels) {
+  memset(es, 0, sizeof *es);
+  *labels = NULL;
+  if (n < 1) return cli_error("--eval: the evaluation set is empty");
+  if (enn_graph_num_inputs(g) != 1)
+    return cli_error("the model has %d inputs; --eval feeds models with exactly one", enn_graph_num_inputs(g));
+  enn_tensor_desc od;
+  enn_clear_error();
+  enn_status st = enn_graph_tensor(g, enn_graph_input(g, 0), NULL, &es->in_d, NULL);
+  if (!st && enn_graph_num_outputs(g) >= 1) st = enn_graph_tensor(g, enn_graph_output(g, 0), NULL, &od, NULL);
+  if (st) return cli_lib_error(st, "model input / output");
+  es->ds = eds;
+  es->pp = *pp;
+  es->count = n;
+  es->n = (int32_t)n;
+  const int64_t classes = enn_tensor_desc_numel(&od);
+  int32_t *l = malloc((size_t)n * sizeof *l);
+  if (!l) return cli_error("out of memory");
+  bool fit = true;
+  for (int64_t i = 0; i < n && fit; i++) {
+    l[i] = enn_dataset_label(eds, i);
+    fit = l[i] >= 0 && l[i] < classes;
+  }
+  if (fit) *labels = l;
+  else {
+    free(l);
+    fprintf(stderr, "edgenn: note: the --eval labels do not fit the model's %lld outputs; the budget applies to "
+                    "top-1 agreement with the float model\n", (long long)classes);
+  }
+  return 0;
+}
+
+static const char *prec_name(enn_dtype d) {
+  return d == ENN_DTYPE_I8 ? "int8" : (d == ENN_DTYPE_F16 ? "float (f16 weights)" : "float (f32)");
+}
+
+/* The sensitivity table, most sensitive first (graph order when it was not
+ * measured). */
+static void print_mixed(const enn_quantize_mixed_report *r, const char *eval) {
+  const char *metric = r->labelled ? "top-1" : "agreement";
+  printf("mixed     %s on %d samples of %s: float %.2f%%, all int8 %.2f%% (%.2f points below; budget %.2f)\n",
+         metric, r->n_eval, eval, r->float_acc, r->int8_acc, r->float_acc - r->int8_acc, r->budget);
+  if (r->n_layers == 0 || r->layers[0].rank < 0) {
+    printf("          all int8 is within the budget: no sensitivity analysis, every layer int8\n");
+    return;
+  }
+  printf("sensitivity: output SQNR with only that layer int8 (lower = more sensitive)\n");
+  printf("  %4s  %-40s %-14s %9s  %-20s %s\n", "rank", "layer", "op", "SQNR dB", "decision",
+         r->labelled ? "top-1 if float" : "agree if float");
+  for (int32_t rank = 0; rank < r->n_layers; rank++)
+    for (int32_t i = 0; i < r->n_layers; i++) {
+      const enn_quantize_layer *L = &r->layers[i];
+      if (L->rank != rank) continue;
+      char acc[32] = "-";
+      if (!isnan(L->accuracy)) snprintf(acc, sizeof acc, "%.2f%%", L->accuracy);
+      printf("  %4d  %-40.40s %-14s %9.2f  %-20s %s\n", rank + 1, L->name, enn_op_name(L->op), L->sqnr_db,
+             prec_name(L->precision), acc);
+    }
+  printf("mixed     %d of %d layers kept float: %s %.2f%% (%.2f points below float, budget %.2f: %s); %d "
+         "configurations evaluated\n",
+         r->n_float, r->n_layers, metric, r->final_acc, r->float_acc - r->final_acc, r->budget,
+         r->budget_met ? "met" : "NOT met", r->evaluations);
+}
+
+static void print_mixed_json(const enn_quantize_mixed_report *r, enn_dtype fw) {
+  printf(", \"mixed\": {\"metric\": \"%s\", \"eval_samples\": %d, \"budget\": ", r->labelled ? "top1" : "agreement",
+         r->n_eval);
+  cli_json_num(stdout, r->budget);
+  printf(", \"float_weights\": \"%s\", \"float_acc\": ", fw == ENN_DTYPE_F16 ? "f16" : "f32");
+  cli_json_num(stdout, r->float_acc);
+  printf(", \"int8_acc\": ");
+  cli_json_num(stdout, r->int8_acc);
+  printf(", \"acc\": ");
+  cli_json_num(stdout, r->final_acc);
+  printf(", \"budget_met\": %s, \"float_layers\": %d, \"evaluations\": %d, \"layers\": [",
+         r->budget_met ? "true" : "false", r->n_float, r->evaluations);
+  for (int32_t i = 0; i < r->n_layers; i++) {
+    const enn_quantize_layer *L = &r->layers[i];
+    printf("%s{\"name\": ", i ? ", " : "");
+    cli_json_str(stdout, L->name);
+    printf(", \"op\": \"%s\", \"sqnr_db\": ", enn_op_name(L->op));
+    cli_json_num(stdout, L->sqnr_db);
+    printf(", \"rank\": %d, \"precision\": \"%s\", \"accuracy\": ", L->rank,
+           L->precision == ENN_DTYPE_I8 ? "int8" : (L->precision == ENN_DTYPE_F16 ? "f16" : "f32"));
+    cli_json_num(stdout, L->accuracy);
+    printf("}");
+  }
+  printf("]}");
+}
+
 /* ---------------------------------------------------------------- main */
 int cmd_quantize(int argc, char **argv) {
   const char *v_calib[1], *v_samples[1], *v_method[1], *v_pct[1], *v_gran[1], *v_dtype[1], *v_budget[1],
-      *v_eval[1], *v_elimit[1], *v_out[1], *v_threads[1];
+      *v_eval[1], *v_elimit[1], *v_out[1], *v_threads[1], *v_fw[1];
   int c_calib = 0, c_samples = 0, c_method = 0, c_pct = 0, c_gran = 0, c_dtype = 0, c_budget = 0, c_eval = 0,
-      c_elimit = 0, c_out = 0, c_threads = 0, equalize = 0, bias_correct = 0, json = 0;
+      c_elimit = 0, c_out = 0, c_threads = 0, c_fw = 0, equalize = 0, bias_correct = 0, json = 0;
   cli_pp_flags ppf;
   memset(&ppf, 0, sizeof ppf);
   const cli_opt opts[] = {
@@ -278,6 +404,7 @@ int cmd_quantize(int argc, char **argv) {
       {"--eval-limit", NULL, true, NULL, v_elimit, 1, &c_elimit},
       {"--output", "-o", true, NULL, v_out, 1, &c_out},
       {"--threads", "-t", true, NULL, v_threads, 1, &c_threads},
+      {"--float-weights", NULL, true, NULL, v_fw, 1, &c_fw},
       {"--equalize", NULL, false, &equalize, NULL, 0, NULL},
       {"--bias-correct", NULL, false, &bias_correct, NULL, 0, NULL},
       {"--json", NULL, false, &json, NULL, 0, NULL},
@@ -315,11 +442,20 @@ int cmd_quantize(int argc, char **argv) {
   const char *dtype = c_dtype ? v_dtype[0] : "int8";
   if (strcmp(dtype, "int8") && strcmp(dtype, "f16") && strcmp(dtype, "mixed"))
     return cli_usage_error("--dtype %s: expected int8, f16 or mixed", dtype);
+  const bool mixed = strcmp(dtype, "mixed") == 0;
+  if (mixed && (!c_eval || !c_budget))
+    return cli_usage_error("--dtype mixed needs %s: the layers kept float are chosen until the accuracy on the "
+                           "--eval data is within --accuracy-budget points of the float model's",
+                           !c_eval && !c_budget ? "--eval SPEC and --accuracy-budget PTS"
+                                                : (!c_eval ? "--eval SPEC" : "--accuracy-budget PTS"));
   if (c_budget && !c_eval) return cli_usage_error("--accuracy-budget needs --eval SPEC");
   if (c_elimit && !c_eval) return cli_usage_error("--eval-limit needs --eval");
-  if (strcmp(dtype, "mixed") == 0)
-    return cli_error("--dtype mixed (per-layer sensitivity analysis keeping layers in float) is not yet supported; "
-                     "use --dtype int8 or f16");
+  if (c_fw && !mixed) return cli_usage_error("--float-weights applies to --dtype mixed only");
+  if (c_fw) {
+    if (strcmp(v_fw[0], "f16") == 0) qo.mixed_weights = ENN_DTYPE_F16;
+    else if (strcmp(v_fw[0], "f32") == 0) qo.mixed_weights = ENN_DTYPE_F32;
+    else return cli_usage_error("--float-weights %s: expected f16 or f32", v_fw[0]);
+  }
   const bool f16 = strcmp(dtype, "f16") == 0;
   if (!f16 && !c_calib) return cli_usage_error("'edgenn quantize' needs --calib SPEC (calibration data)");
   qo.percentile = (float)pct;
@@ -330,13 +466,29 @@ int cmd_quantize(int argc, char **argv) {
   const char *spec = pos[0];
   enn_graph *g = NULL, *q = NULL;
   enn_dataset *eds = NULL;
-  calib_src cs;
+  calib_src cs, es;
   memset(&cs, 0, sizeof cs);
+  memset(&es, 0, sizeof es);
+  enn_quantize_mixed_report mr;
+  memset(&mr, 0, sizeof mr);
+  int32_t *labels = NULL;
   enn_preprocess pp;
   enn_status st;
+  eval_res er = {NAN, NAN, NAN, NAN};
+  int64_t n_eval = 0;
   const double t0 = cli_now();
   if ((rc = cli_load_model(spec, &g))) goto done;
   if ((rc = cli_pp_resolve(&ppf, g, &pp))) goto done;
+  if (c_eval) {
+    enn_clear_error();
+    if ((st = enn_dataset_open(v_eval[0], ENN_SPLIT_TEST, NULL, &eds))) {
+      rc = cli_lib_error(st, "--eval %s", v_eval[0]);
+      goto done;
+    }
+    n_eval = enn_dataset_count(eds);
+    if (elimit && elimit < n_eval) n_eval = elimit;
+    if (mixed && n_eval > INT32_MAX) n_eval = INT32_MAX;
+  }
   if (f16) {
     enn_clear_error();
     if ((st = enn_convert_f16(g, &q))) {
@@ -350,28 +502,38 @@ int cmd_quantize(int argc, char **argv) {
       goto done;
     }
     cs.n = samples < cs.count ? samples : (int32_t)cs.count;
-    prog p = {!json && isatty(2) != 0, 0.0, "calibrating"};
+    prog p = {!json && isatty(2) != 0, 0.0, "calibrating", ""};
     enn_clear_error();
-    st = enn_quantize_graph_ex(g, &qo, cs.n, calib_fill, &cs, on_progress, &p, &q);
+    if (mixed) {
+      if ((rc = mixed_eval_open(eds, g, &pp, n_eval, &es, &labels))) goto done;
+      qo.accuracy_budget = budget;
+      const enn_quantize_eval ev = {(int32_t)n_eval, calib_fill, &es, labels};
+      st = enn_quantize_graph_mixed(g, &qo, cs.n, calib_fill, &cs, &ev, on_stage, &p, &mr, &q);
+    } else
+      st = enn_quantize_graph_ex(g, &qo, cs.n, calib_fill, &cs, on_progress, &p, &q);
     progress_bar(&p, 0, 0, true);
     if (st) {
       rc = cli_lib_error(st, "quantising '%s' with --calib %s", spec, v_calib[0]);
       goto done;
     }
-  }
-  eval_res er = {NAN, NAN, NAN, NAN};
-  int64_t n_eval = 0;
-  if (c_eval) {
-    enn_clear_error();
-    if ((st = enn_dataset_open(v_eval[0], ENN_SPLIT_TEST, NULL, &eds))) {
-      rc = cli_lib_error(st, "--eval %s", v_eval[0]);
-      goto done;
+    if (mixed) {
+      if (!json) print_mixed(&mr, v_eval[0]);
+      if (!mr.budget_met) {
+        rc = cli_error("no configuration meets the budget of %.2f points: the best, %d of %d layers float, reaches "
+                       "%s %.2f%% against the float model's %.2f%% (%.2f points below) on %d samples of %s; nothing "
+                       "written (raise --accuracy-budget%s)",
+                       mr.budget, mr.n_float, mr.n_layers, mr.labelled ? "top-1" : "agreement", mr.final_acc,
+                       mr.float_acc, mr.float_acc - mr.final_acc, mr.n_eval, v_eval[0],
+                       qo.mixed_weights == ENN_DTYPE_F16 ? ", or keep float layers exact with --float-weights f32"
+                                                         : "");
+        goto done;
+      }
     }
-    n_eval = enn_dataset_count(eds);
-    if (elimit && elimit < n_eval) n_eval = elimit;
+  }
+  if (c_eval) {
     if ((rc = eval_compare(g, q, spec, eds, &pp, n_eval, threads, &er))) goto done;
     const double drop = 100.0 * (er.f_top1 - er.q_top1);
-    if (c_budget && drop > budget) {
+    if (c_budget && !mixed && drop > budget) {
       rc = cli_error("%s top-1 %.2f%% is %.2f points below the float model's %.2f%% on %lld samples of %s, over "
                      "the budget of %.2f points; nothing written (try another --method, --granularity "
                      "per-channel, or --dtype f16)",
@@ -404,7 +566,7 @@ int cmd_quantize(int argc, char **argv) {
     cli_json_str(stdout, spec);
     printf(", \"output\": ");
     cli_json_str(stdout, v_out[0]);
-    printf(", \"dtype\": \"%s\"", f16 ? "f16" : "int8");
+    printf(", \"dtype\": \"%s\"", f16 ? "f16" : (mixed ? "mixed" : "int8"));
     if (!f16) {
       printf(", \"calib\": ");
       cli_json_str(stdout, v_calib[0]);
@@ -414,6 +576,7 @@ int cmd_quantize(int argc, char **argv) {
              equalize ? "true" : "false", bias_correct ? "true" : "false", n_q8);
       cli_json_str(stdout, floats ? floats : "");
     }
+    if (mixed) print_mixed_json(&mr, qo.mixed_weights);
     printf(", \"float_bytes\": %lld, \"bytes\": %lld, \"size_ratio\": ", (long long)fsize, (long long)qsize);
     cli_json_num(stdout, fsize > 0 ? (double)qsize / (double)fsize : NAN);
     if (c_eval) {
@@ -446,13 +609,17 @@ int cmd_quantize(int argc, char **argv) {
            cli_bytes_str((double)qsize, b2, sizeof b2), fsize > 0 ? (double)qsize / (double)fsize : 0.0);
     if (c_eval) {
       printf("top-1     float %.2f%%, %s %.2f%% (%+.2f points) on %lld samples of %s\n", 100.0 * er.f_top1,
-             f16 ? "f16" : "int8", 100.0 * er.q_top1, 100.0 * (er.q_top1 - er.f_top1), (long long)n_eval, v_eval[0]);
+             f16 ? "f16" : (mixed ? "mixed" : "int8"), 100.0 * er.q_top1, 100.0 * (er.q_top1 - er.f_top1), (long long)n_eval, v_eval[0]);
       printf("vs float  top-1 agreement %.2f%%, output SQNR %.1f dB\n", 100.0 * er.agree, er.sqnr_db);
     }
     printf("wrote     %s (%.1f s)\n", v_out[0], secs);
   }
   rc = CLI_EXIT_OK;
 done:
+  enn_quantize_mixed_report_free(&mr);
+  free(labels);
+  es.ds = NULL; /* eds, closed below */
+  calib_close(&es);
   calib_close(&cs);
   enn_dataset_close(eds);
   enn_graph_destroy(q);

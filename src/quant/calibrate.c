@@ -17,6 +17,7 @@
  * called again for each sample and must give the same data.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "quant/quant_internal.h"
@@ -114,8 +115,10 @@ enn_status enn_qcal_run(enn_qcal *c, const enn_quantize_options *o, int32_t n_sa
     for (int32_t i = 0; i < n_samples && !st; i++) {
       enn_clear_error();
       if ((st = fill(ctx, i, in_bufs))) {
-        const char *m = enn_last_error();
-        st = enn_err(st, "calibration sample %d: %s", i, m && *m ? m : enn_status_name(st));
+        char m[512]; /* a copy: enn_err writes the buffer enn_last_error points to */
+        const char *m0 = enn_last_error();
+        snprintf(m, sizeof m, "%s", m0 && *m0 ? m0 : enn_status_name(st));
+        st = enn_err(st, "calibration sample %d: %s", i, m);
         break;
       }
       for (int32_t k = 0; k < n_in; k++) {

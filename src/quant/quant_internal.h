@@ -108,7 +108,45 @@ enn_status enn_quant_unfuse(const enn_graph *g, enn_graph **out);
 enn_status enn_quant_equalize(enn_graph *g, int32_t *pairs);
 
 /* ----------------------------------------------------------- builder */
+/* What the builder may change from the all-int8 default (mixed precision;
+ * NULL = the default). */
+typedef struct enn_qbuild {
+  const uint8_t *keep_float; /* [c->g->n_nodes]: 1 = emit that node float (NULL: none) */
+  enn_dtype float_weights;   /* weights of kept-float Conv2D / FullyConnected: ENN_DTYPE_F16 (those
+                                that fit f16) or F32 / INVALID (unchanged f32) */
+  int32_t allow_no_int8;     /* 1: a graph left with no int8 node is not an error */
+  uint8_t *int8_nodes;       /* out, optional [c->g->n_nodes]: 1 for the nodes emitted as int8
+                                compute (the mixed-precision candidates) */
+} enn_qbuild;
+
 /* Builds the int8 graph from the calibrated float graph. */
-enn_status enn_quant_build(const enn_qcal *c, const enn_quantize_options *o, enn_graph **out);
+enn_status enn_quant_build(const enn_qcal *c, const enn_quantize_options *o, const enn_qbuild *cfg,
+                           enn_graph **out);
+
+/* The mixed-precision search over k = number of the most sensitive
+ * candidates kept float (mixed.c): hits[0..n] (-1 = not evaluated;
+ * hits[0], all int8, is given) are filled as score(ctx, k, &hits[k])
+ * evaluates configurations; a configuration meets the budget when its
+ * hits >= need. k = 1, 2, 3, 4, then k += k / 2 (capped at n) until one
+ * meets; the gap after the last miss is bisected. *best = the smallest
+ * evaluated k that meets (*met = 1), else the evaluated k with the most
+ * hits, the smallest among equals (*met = 0). k = 0 when hits[0] meets. */
+typedef enn_status (*enn_qmixed_score)(void *ctx, int32_t k, int64_t *hits);
+enn_status enn_quant_mixed_search(int32_t n, int64_t need, int64_t *hits, enn_qmixed_score score, void *ctx,
+                                  int32_t *best, bool *met);
+
+/* ----------------------------------------------------- shared steps */
+/* Validates o (method, percentile, dtype), n_samples and fill. */
+enn_status enn_quant_check_args(const enn_quantize_options *o, int32_t n_samples, enn_calib_fill fill);
+/* Steps 1-4 of enn_quantize_graph_ex up to calibration: checks the float
+ * graph, makes c->g (optimised, unfused, optionally equalised: *pairs) and
+ * calibrates it. On failure c is freed. */
+enn_status enn_quant_prepare(const enn_graph *f32_graph, const enn_quantize_options *o, int32_t n_samples,
+                             enn_calib_fill fill, void *ctx, enn_quantize_progress progress, void *pctx,
+                             enn_qcal *c, int32_t *pairs);
+/* The quant_* metadata of enn_quantize_graph_ex (quantized = int8 when
+ * set_quantized). */
+enn_status enn_quant_set_meta(enn_graph *q, const enn_quantize_options *o, int32_t n_samples, int32_t pairs,
+                              bool set_quantized);
 
 #endif

@@ -14,6 +14,7 @@
  *      quant_granularity, and (when used) quant_equalized_pairs,
  *      quant_bias_corrected.
  */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,9 @@ void enn_quantize_options_init(enn_quantize_options *o) {
   o->percentile = 99.99f;
   o->dtype = ENN_DTYPE_I8;
   o->threads = 1;
+  o->accuracy_budget = NAN;
+  o->mixed_weights = ENN_DTYPE_F16;
+  o->sensitivity_samples = 32;
 }
 
 static const char *const method_names[] = {"minmax", "percentile", "entropy", "mse"};
@@ -142,6 +146,63 @@ static enn_status check_float_graph(const enn_graph *g) {
 }
 
 /* --------------------------------------------------------------- entry */
+enn_status enn_quant_check_args(const enn_quantize_options *o, int32_t n_samples, enn_calib_fill fill) {
+  if ((unsigned)o->method > ENN_CALIB_MSE)
+    return enn_err(ENN_ERR_INVALID_ARG, "unknown calibration method %d", (int)o->method);
+  if (o->method == ENN_CALIB_PERCENTILE && !(o->percentile > 50.0f && o->percentile <= 100.0f))
+    return enn_err(ENN_ERR_INVALID_ARG, "percentile %g is outside (50, 100]", (double)o->percentile);
+  if (o->dtype != ENN_DTYPE_I8)
+    return enn_err(ENN_ERR_UNSUPPORTED, "enn_quantize_graph makes int8 graphs (dtype %s requested)",
+                   enn_dtype_name(o->dtype));
+  if (n_samples < 1)
+    return enn_err(ENN_ERR_INVALID_ARG, "the calibration set is empty (%d samples); give at least one", n_samples);
+  if (!fill) return enn_err(ENN_ERR_INVALID_ARG, "enn_quantize_graph: no calibration fill callback");
+  return ENN_OK;
+}
+
+enn_status enn_quant_prepare(const enn_graph *f32_graph, const enn_quantize_options *o, int32_t n_samples,
+                             enn_calib_fill fill, void *ctx, enn_quantize_progress progress, void *pctx,
+                             enn_qcal *c, int32_t *pairs) {
+  memset(c, 0, sizeof *c);
+  *pairs = 0;
+  enn_status st = enn_graph_verify(f32_graph);
+  if (st) return enn_err_prefix(st, "cannot quantise an invalid graph");
+  if ((st = check_float_graph(f32_graph))) return st;
+  if ((st = enn_ir_clone(f32_graph, NULL, true, &c->g))) return st;
+  if ((st = enn_graph_optimize(c->g, 1))) goto fail;
+  enn_graph *split = NULL;
+  if ((st = enn_quant_unfuse(c->g, &split))) goto fail;
+  if (split) {
+    enn_graph_destroy(c->g);
+    c->g = split;
+  }
+  if (o->equalize && (st = enn_quant_equalize(c->g, pairs))) goto fail;
+  if ((st = enn_qcal_run(c, o, n_samples, fill, ctx, progress, pctx))) goto fail;
+  return ENN_OK;
+fail:
+  enn_qcal_free(c);
+  return st;
+}
+
+enn_status enn_quant_set_meta(enn_graph *q, const enn_quantize_options *o, int32_t n_samples, int32_t pairs,
+                              bool set_quantized) {
+  char buf[64];
+  snprintf(buf, sizeof buf, "%d", n_samples);
+  char method[64];
+  if (o->method == ENN_CALIB_PERCENTILE) snprintf(method, sizeof method, "percentile(%g)", (double)o->percentile);
+  else snprintf(method, sizeof method, "%s", enn_calib_method_name(o->method));
+  char pbuf2[32];
+  snprintf(pbuf2, sizeof pbuf2, "%d", pairs);
+  enn_status st;
+  if ((set_quantized && (st = enn_graph_set_meta(q, "quantized", "int8"))) ||
+      (st = enn_graph_set_meta(q, "quant_method", method)) || (st = enn_graph_set_meta(q, "quant_samples", buf)) ||
+      (st = enn_graph_set_meta(q, "quant_granularity", o->per_channel ? "per-channel" : "per-tensor")) ||
+      (o->equalize && (st = enn_graph_set_meta(q, "quant_equalized_pairs", pbuf2))) ||
+      (o->bias_correct && (st = enn_graph_set_meta(q, "quant_bias_corrected", "1"))))
+    return st;
+  return ENN_OK;
+}
+
 enn_status enn_quantize_graph_ex(const enn_graph *f32_graph, const enn_quantize_options *opt, int32_t n_samples,
                                  enn_calib_fill fill, void *ctx, enn_quantize_progress progress, void *progress_ctx,
                                  enn_graph **out) {
@@ -151,47 +212,18 @@ enn_status enn_quantize_graph_ex(const enn_graph *f32_graph, const enn_quantize_
   enn_quantize_options o;
   if (opt) o = *opt;
   else enn_quantize_options_init(&o);
-  if ((unsigned)o.method > ENN_CALIB_MSE)
-    return enn_err(ENN_ERR_INVALID_ARG, "unknown calibration method %d", (int)o.method);
-  if (o.method == ENN_CALIB_PERCENTILE && !(o.percentile > 50.0f && o.percentile <= 100.0f))
-    return enn_err(ENN_ERR_INVALID_ARG, "percentile %g is outside (50, 100]", (double)o.percentile);
-  if (o.dtype != ENN_DTYPE_I8)
-    return enn_err(ENN_ERR_UNSUPPORTED, "enn_quantize_graph makes int8 graphs (dtype %s requested)",
-                   enn_dtype_name(o.dtype));
-  if (n_samples < 1)
-    return enn_err(ENN_ERR_INVALID_ARG, "the calibration set is empty (%d samples); give at least one", n_samples);
-  if (!fill) return enn_err(ENN_ERR_INVALID_ARG, "enn_quantize_graph: no calibration fill callback");
-  enn_status st = enn_graph_verify(f32_graph);
-  if (st) return enn_err_prefix(st, "cannot quantise an invalid graph");
-  if ((st = check_float_graph(f32_graph))) return st;
-
+  enn_status st = enn_quant_check_args(&o, n_samples, fill);
+  if (st) return st;
+  if (!isnan(o.accuracy_budget))
+    return enn_err(ENN_ERR_INVALID_ARG, "options.accuracy_budget (%g points) is used only by mixed precision "
+                   "(enn_quantize_graph_mixed, with an evaluation set); leave it NAN for int8",
+                   o.accuracy_budget);
   enn_qcal c;
-  memset(&c, 0, sizeof c);
-  if ((st = enn_ir_clone(f32_graph, NULL, true, &c.g))) return st;
-  if ((st = enn_graph_optimize(c.g, 1))) goto done;
-  enn_graph *split = NULL;
-  if ((st = enn_quant_unfuse(c.g, &split))) goto done;
-  if (split) {
-    enn_graph_destroy(c.g);
-    c.g = split;
-  }
   int32_t pairs = 0;
-  if (o.equalize && (st = enn_quant_equalize(c.g, &pairs))) goto done;
-  if ((st = enn_qcal_run(&c, &o, n_samples, fill, ctx, progress, progress_ctx))) goto done;
+  if ((st = enn_quant_prepare(f32_graph, &o, n_samples, fill, ctx, progress, progress_ctx, &c, &pairs))) return st;
   enn_graph *q = NULL;
-  if ((st = enn_quant_build(&c, &o, &q))) goto done;
-  char buf[64];
-  snprintf(buf, sizeof buf, "%d", n_samples);
-  char method[64];
-  if (o.method == ENN_CALIB_PERCENTILE) snprintf(method, sizeof method, "percentile(%g)", (double)o.percentile);
-  else snprintf(method, sizeof method, "%s", enn_calib_method_name(o.method));
-  char pbuf2[32];
-  snprintf(pbuf2, sizeof pbuf2, "%d", pairs);
-  if ((st = enn_graph_set_meta(q, "quantized", "int8")) || (st = enn_graph_set_meta(q, "quant_method", method)) ||
-      (st = enn_graph_set_meta(q, "quant_samples", buf)) ||
-      (st = enn_graph_set_meta(q, "quant_granularity", o.per_channel ? "per-channel" : "per-tensor")) ||
-      (o.equalize && (st = enn_graph_set_meta(q, "quant_equalized_pairs", pbuf2))) ||
-      (o.bias_correct && (st = enn_graph_set_meta(q, "quant_bias_corrected", "1")))) {
+  if ((st = enn_quant_build(&c, &o, NULL, &q))) goto done;
+  if ((st = enn_quant_set_meta(q, &o, n_samples, pairs, true))) {
     enn_graph_destroy(q);
     goto done;
   }

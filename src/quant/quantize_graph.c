@@ -31,7 +31,11 @@
  *   views, Split, Slice,    int8 when their input already is (they move
  *   Transpose, Pad,         bytes and keep the input's parameters), float
  *   nearest Resize          otherwise.
- * Anything else stays float. Bias correction (options.bias_correct) uses
+ * Anything else stays float, and so does every node in the caller's
+ * keep-float set (mixed precision, enn_qbuild): its Conv2D /
+ * FullyConnected weights and bias may then be stored as F16 (the FP16
+ * weights-only path: f32 arithmetic; a tensor with a value f16 cannot hold
+ * stays f32). Bias correction (options.bias_correct) uses
  * the calibration means E[x] of each Conv2D / FullyConnected input: the
  * expected output shift of the quantised weights, mean over the output
  * positions of conv(dequant(w_q) - w, E[x]) per output channel, is
@@ -51,7 +55,10 @@ typedef struct qb {
   enn_graph *q;
   const enn_quantize_options *o;
   const enn_allocator *a;
+  const enn_qbuild *cfg; /* never NULL here */
   int32_t *fmap, *qmap;
+  int32_t *hmap;   /* F16 copies of kept-float weights (-1 = none yet) */
+  int32_t node;    /* index of the node being emitted */
   int32_t n_q8;    /* int8 compute nodes emitted */
   int32_t n_float; /* float compute nodes kept */
   char *notes;     /* "Op 'name', ..." of the float nodes */
@@ -320,6 +327,7 @@ static enn_status emit_linear(qb *b, const enn_node *n) {
   if ((st = set_qparams(b, y, s, zp))) goto done;
   b->qmap[n->outputs[0]] = y;
   b->n_q8++;
+  if (b->cfg->int8_nodes) b->cfg->int8_nodes[b->node] = 1;
 done:
   enn_free(b->a, scales);
   enn_free(b->a, zps);
@@ -405,11 +413,45 @@ static qkind classify(const qb *b, const enn_node *n, float *fs, int32_t *fz) {
   }
 }
 
+static bool fits_f16(const float *x, int64_t n) {
+  for (int64_t i = 0; i < n; i++)
+    if (!(fabsf(x[i]) <= 65504.0f)) return false; /* NaN fails too */
+  return true;
+}
+
+/* The F16 copy of constant t (kept-float weights), or its f32 version when
+ * a value does not fit f16. */
+static enn_status get_h(qb *b, int32_t t, int32_t *out) {
+  if (b->hmap[t] >= 0) {
+    *out = b->hmap[t];
+    return ENN_OK;
+  }
+  const enn_tensor *tt = &b->g->tensors[t];
+  const int64_t n = enn_tensor_desc_numel(&tt->desc);
+  if (n < 1 || !fits_f16(tt->data, n)) return get_f(b, t, out);
+  enn_tensor_desc d = tt->desc;
+  d.dtype = ENN_DTYPE_F16;
+  int32_t id;
+  enn_status st = enn_graph_add_constant(b->q, tt->name, &d, NULL, ENN_CONST_COPY, &id);
+  if (st) return st;
+  uint16_t *h = enn_graph_constant_data(b->q, id);
+  const float *x = tt->data;
+  for (int64_t i = 0; i < n; i++) h[i] = enn_f32_to_f16(x[i]);
+  *out = b->hmap[t] = id;
+  return ENN_OK;
+}
+
 static enn_status emit_float(qb *b, const enn_node *n) {
   int32_t in[ENN_MAX_SPLITS], out[ENN_MAX_SPLITS];
   enn_status st;
-  for (int32_t i = 0; i < n->n_inputs; i++)
-    if ((st = get_f(b, n->inputs[i], &in[i]))) return st;
+  const bool f16w = b->cfg->float_weights == ENN_DTYPE_F16 && b->cfg->keep_float && b->cfg->keep_float[b->node] &&
+                    (n->op == ENN_OP_CONV2D || n->op == ENN_OP_FULLY_CONNECTED) &&
+                    b->g->tensors[n->inputs[0]].desc.dtype == ENN_DTYPE_F32;
+  for (int32_t i = 0; i < n->n_inputs; i++) {
+    if (f16w && (i == 1 || i == 2) && is_f32_const(b->g, n->inputs[i])) st = get_h(b, n->inputs[i], &in[i]);
+    else st = get_f(b, n->inputs[i], &in[i]);
+    if (st) return st;
+  }
   if ((st = enn_graph_add_node(b->q, n->op, n->name, in, n->n_inputs, &n->attrs, n->n_outputs, out))) return st;
   for (int32_t k = 0; k < n->n_outputs; k++) b->fmap[n->outputs[k]] = out[k];
   const uint32_t fl = enn_op_flags(n->op);
@@ -441,17 +483,22 @@ static enn_status emit_q8(qb *b, const enn_node *n, qkind k, float fs, int32_t f
     }
   }
   for (int32_t j = 0; j < n->n_outputs; j++) b->qmap[n->outputs[j]] = out[j];
-  if (k != QK_MOVE && k != QK_INHERIT) b->n_q8++;
-  else if (n->op == ENN_OP_MAX_POOL || n->op == ENN_OP_AVG_POOL || n->op == ENN_OP_GLOBAL_MAX_POOL)
+  if (k != QK_MOVE) { /* QK_INHERIT is only the pools: int8 compute nodes too */
     b->n_q8++;
+    if (b->cfg->int8_nodes) b->cfg->int8_nodes[b->node] = 1;
+  }
   return ENN_OK;
 }
 
 /* ------------------------------------------------------------------ main */
-enn_status enn_quant_build(const enn_qcal *c, const enn_quantize_options *o, enn_graph **out) {
+enn_status enn_quant_build(const enn_qcal *c, const enn_quantize_options *o, const enn_qbuild *cfg,
+                           enn_graph **out) {
   const enn_graph *g = c->g;
+  static const enn_qbuild none = {NULL, ENN_DTYPE_INVALID, 0, NULL};
   qb b;
   memset(&b, 0, sizeof b);
+  b.cfg = cfg ? cfg : &none;
+  if (b.cfg->int8_nodes) memset(b.cfg->int8_nodes, 0, (size_t)g->n_nodes);
   b.c = c;
   b.g = g;
   b.o = o;
@@ -461,11 +508,12 @@ enn_status enn_quant_build(const enn_qcal *c, const enn_quantize_options *o, enn
   const int32_t nt = g->n_tensors;
   b.fmap = enn_alloc(b.a, (size_t)nt * sizeof(int32_t) + 1);
   b.qmap = enn_alloc(b.a, (size_t)nt * sizeof(int32_t) + 1);
-  if (!b.fmap || !b.qmap) {
+  b.hmap = enn_alloc(b.a, (size_t)nt * sizeof(int32_t) + 1);
+  if (!b.fmap || !b.qmap || !b.hmap) {
     st = enn_err(ENN_ERR_NO_MEMORY, "out of memory");
     goto fail;
   }
-  for (int32_t t = 0; t < nt; t++) b.fmap[t] = b.qmap[t] = -1;
+  for (int32_t t = 0; t < nt; t++) b.fmap[t] = b.qmap[t] = b.hmap[t] = -1;
   for (int32_t i = 0; i < g->n_inputs; i++) {
     const enn_tensor *t = &g->tensors[g->inputs[i]];
     if ((st = enn_graph_add_input(b.q, t->name, &t->desc, &b.fmap[g->inputs[i]]))) goto fail;
@@ -474,11 +522,12 @@ enn_status enn_quant_build(const enn_qcal *c, const enn_quantize_options *o, enn
     const enn_node *n = &g->nodes[i];
     float fs = 0.0f;
     int32_t fz = 0;
-    const qkind k = classify(&b, n, &fs, &fz);
+    b.node = i;
+    const qkind k = b.cfg->keep_float && b.cfg->keep_float[i] ? QK_FLOAT : classify(&b, n, &fs, &fz);
     st = k == QK_FLOAT ? emit_float(&b, n) : (k == QK_LINEAR ? emit_linear(&b, n) : emit_q8(&b, n, k, fs, fz));
     if (st) goto fail;
   }
-  if (b.n_q8 == 0) {
+  if (b.n_q8 == 0 && !b.cfg->allow_no_int8) {
     st = enn_err(ENN_ERR_UNSUPPORTED, "nothing to quantise: no operator of the graph has an int8 form (%s)",
                  b.notes ? b.notes : "no compute nodes");
     goto fail;
@@ -496,12 +545,14 @@ enn_status enn_quant_build(const enn_qcal *c, const enn_quantize_options *o, enn
   }
   enn_free(b.a, b.fmap);
   enn_free(b.a, b.qmap);
+  enn_free(b.a, b.hmap);
   enn_free(b.a, b.notes);
   *out = b.q;
   return ENN_OK;
 fail:
   enn_free(b.a, b.fmap);
   enn_free(b.a, b.qmap);
+  enn_free(b.a, b.hmap);
   enn_free(b.a, b.notes);
   enn_graph_destroy(b.q);
   return st;

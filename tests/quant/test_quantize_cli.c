@@ -7,7 +7,8 @@
  *   - bad calibration data: a wrong sample shape, a NaN, an empty array ->
  *     exit 1 and one "edgenn: error:" line saying what is wrong;
  *   - quantising the result again -> exit 1 "already quantised";
- *   - --dtype mixed -> "not yet supported"; --dtype f16 needs no --calib;
+ *   - --dtype mixed without --eval / --accuracy-budget -> exit 2 (its
+ *     runs are in test_quantize_mixed.c); --dtype f16 needs no --calib;
  *   - usage errors (unknown method, --accuracy-budget without --eval,
  *     missing -o / --calib) -> exit 2.
  * Skips without $ENN_CLI.
@@ -104,7 +105,7 @@ static void test_cli(void) {
   CHECK(access(out2, F_OK) != 0); /* nothing written by the failures */
   /* dtypes */
   snprintf(args, sizeof args, "quantize zoo:lenet5 --calib %s --dtype mixed -o %s", good, out2);
-  CHECK(run_cli(args) == 1 && one_error_line() && strstr(err_text, "not yet supported"));
+  CHECK(run_cli(args) == 2 && strstr(err_text, "--dtype mixed needs --eval SPEC and --accuracy-budget PTS"));
   snprintf(args, sizeof args, "quantize zoo:lenet5 --dtype f16 -o %s --json", out2);
   CHECK_MSG(run_cli(args) == 0, "stderr: %s", err_text);
   CHECK(strstr(out_text, "\"dtype\": \"f16\"") != NULL);
