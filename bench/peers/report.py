@@ -6,6 +6,9 @@ Reads OUT/peak.json (bench/peak), OUT/pool.json (bench/pool),
 OUT/edgenn/<key>.t<T>.json and OUT/edgenn/<key>.info.json (edgenn bench /
 info --json), OUT/xnnpack/<key>.t<T>.json (bench/xnnpack), OUT/*.jsonl
 (py_peers.py and n/a notes) and OUT/meta.json (written by peers.sh).
+When the run included int8 (meta "dtypes"), the int8 tables of
+report_int8.py (from OUT/int8) follow; when it did not include f32, the
+f32 tables are left out.
 For each model and thread count: median (p50) latency in ms per engine,
 the fastest peer, edgenn's time divided by it (< 1 = edgenn faster), and
 the share of the machine's fp32 peak at that thread count reached by edgenn
@@ -20,6 +23,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model_table import MODELS  # noqa: E402
+import report_int8  # noqa: E402
 
 PEERS = [("xnnpack", "XNNPACK"), ("pytorch", "PyTorch"), ("onnxruntime", "ONNX RT"), ("tflite", "TFLite")]
 
@@ -43,6 +47,7 @@ def main():
     pool = load(os.path.join(d, "pool.json"))
     keys = meta.get("models") or list(MODELS)
     threads = meta.get("threads") or [1, 2]
+    dtypes = meta.get("dtypes") or ["f32"]
 
     # engine -> key -> threads -> record ; engine -> key -> n/a reason
     res, na = {}, {}
@@ -170,6 +175,7 @@ def main():
         out.append("**The machine was busy during this run (load average %.1f on %d CPUs): latencies are inflated, "
                    "2-thread figures most, and ratios carry that noise.**" % (busy, meta.get("nproc", 1)))
     out.append("")
+    n_head = len(out)
     hdr = ["model", "thr", "edgenn ms"] + ["%s ms" % n for _, n in PEERS] + [
         "edgenn / fastest peer", "edgenn % peak", "fastest peer % peak"]
     out.append("| " + " | ".join(hdr) + " |")
@@ -237,9 +243,16 @@ def main():
                              % (p["threads"], r["hot_overhead_ns"] / 1e3, r["cold_overhead_ns"] / 1e3))
         if parts:
             out.append("edgenn thread-pool dispatch overhead: %s." % "; ".join(parts))
+    if "f32" not in dtypes:
+        out = out[:n_head] + ["(no f32 runs: dtypes %s)" % ",".join(dtypes)]
+        rows = []
+    int8 = None
+    if "int8" in dtypes:
+        lines, int8 = report_int8.section(os.path.join(d, "int8"), keys, threads)
+        out += [""] + lines
     text = "\n".join(out)
     doc = {"meta": meta, "peak": peak, "pool": pool, "param_check": param_check, "rows": rows, "na": na,
-           "markdown": text}
+           "int8": int8, "markdown": text}
     with open(args.json, "w") as f:
         json.dump(doc, f, indent=1)
     print(text)
