@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Regenerates the .enn fuzz seed corpus (tests/fuzz/corpus/enn/): a few tiny
-# valid models and truncations of one, written by the format test itself
+# valid models (valid_*: the current 2.0 layout; valid_v1_*: the same models
+# in the 1.0 layout, which readers still load) and truncations of one,
+# written by the format test itself
 # (tests/fmt/test_format.c with ENN_WRITE_CORPUS set), so the seeds always
 # match the current writer.
 #

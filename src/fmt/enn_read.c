@@ -6,8 +6,10 @@
  *      size; then the CRC-32 over everything but the checksum field.
  *   2. Directory: every section inside the file, aligned, not overlapping
  *      the header or another section; each known id at most once.
- *   3. Tables are decoded into a temporary array (tensors) and a list of
- *      record offsets (nodes), checking every field: string references,
+ *   3. Tables are decoded into a temporary array (tensors: the 1.x fixed
+ *      104-byte records or the 2.x variable ones, by the header's major
+ *      version) and a list of record offsets (nodes), checking every
+ *      field: string references,
  *      dtypes, ranks, dims (overflow-checked element counts), quantisation
  *      arrays, constant data ranges (inside WEIGHTS, 64-byte aligned, not
  *      overlapping), tensor ids, op names, attribute records. Each
@@ -48,6 +50,7 @@ typedef struct sec {
 
 typedef struct ftensor {
   size_t rec;            /* file offset of the record (for messages) */
+  size_t data_field;     /* file offset of its data offset / block field (messages) */
   const char *name;
   enn_tensor_desc desc;  /* quant arrays left NULL; count / axis set */
   uint8_t kind;
@@ -72,6 +75,7 @@ typedef struct reader {
   size_t n;
   const char *src;
   const enn_allocator *a;
+  uint32_t major; /* format major version of the file */
   sec s[ENN_FMT_SEC_LAST_KNOWN + 1];
   ftensor *t;
   int32_t nt;
@@ -139,9 +143,10 @@ static enn_status parse_header(reader *r) {
   if (major > ENN_FMT_VERSION_MAJOR)
     return ferr(r, ENN_ERR_UNSUPPORTED, 4, "format version %u.%u is newer than this reader (%u.x); upgrade edgenn",
                 major, minor, ENN_FMT_VERSION_MAJOR);
-  if (major != ENN_FMT_VERSION_MAJOR)
-    return ferr(r, ENN_ERR_BAD_FORMAT, 4, "format version %u.%u: expected major version %u", major, minor,
-                ENN_FMT_VERSION_MAJOR);
+  if (major < ENN_FMT_VERSION_MAJOR_MIN)
+    return ferr(r, ENN_ERR_BAD_FORMAT, 4, "format version %u.%u: expected major version %u..%u", major, minor,
+                ENN_FMT_VERSION_MAJOR_MIN, ENN_FMT_VERSION_MAJOR);
+  r->major = major;
   uint64_t fsize = enn_rd_u64(p + 16);
   if (fsize != (uint64_t)r->n)
     return ferr(r, ENN_ERR_BAD_FORMAT, 16, "header file_size is %llu but the file has %zu bytes (%s)",
@@ -217,6 +222,92 @@ static enn_status parse_header(reader *r) {
 /* ------------------------------------------------------------- tensors */
 static const char *kind_name(uint8_t k) { return k == 0 ? "activation" : k == 1 ? "input" : "constant"; }
 
+/* Quantisation fields of tensor i (t->desc dims set): quant_axis,
+ * quant_count, quant_offset at file offsets f, f + 4, f + 8. */
+static enn_status check_quant(const reader *r, int32_t i, ftensor *t, const int64_t *dims, int32_t qaxis,
+                              uint32_t qcount, uint32_t qrel, size_t f) {
+  const int32_t rank = t->desc.rank;
+  if (qcount == 0) {
+    if (qaxis != -1 || qrel != 0)
+      return ferr(r, ENN_ERR_BAD_FORMAT, f,
+                  "tensor %d ('%s'): not quantised (count 0) but quant_axis %d / quant_offset %u, expected -1 / 0", i,
+                  t->name, qaxis, qrel);
+    return ENN_OK;
+  }
+  int64_t need = 1;
+  if (qaxis < -1 || qaxis >= rank)
+    return ferr(r, ENN_ERR_BAD_FORMAT, f, "tensor %d ('%s'): quant_axis %d, expected -1..%d", i, t->name, qaxis,
+                (int)rank - 1);
+  if (qaxis >= 0) need = dims[qaxis];
+  if ((int64_t)qcount != need)
+    return ferr(r, ENN_ERR_BAD_FORMAT, f + 4, "tensor %d ('%s'): quant_count %u, expected %lld", i, t->name, qcount,
+                (long long)need);
+  const sec *q = &r->s[ENN_FMT_SEC_QUANT];
+  uint64_t bytes = (uint64_t)qcount * 8u;
+  if (qrel % 4)
+    return ferr(r, ENN_ERR_BAD_FORMAT, f + 8, "tensor %d ('%s'): quant_offset %u is not 4-aligned", i, t->name, qrel);
+  if (!q->present || (uint64_t)qrel > q->size || bytes > q->size - qrel)
+    return ferr(r, ENN_ERR_BAD_FORMAT, f + 8,
+                "tensor %d ('%s'): quantisation arrays [%u, +%llu) are outside the %llu-byte QUANT section", i,
+                t->name, qrel, (unsigned long long)bytes, q->present ? (unsigned long long)q->size : 0ull);
+  t->qoff = q->off + qrel;
+  for (uint32_t k = 0; k < qcount; k++) {
+    float sc = rd_f32(r->p + t->qoff + 4 * (uint64_t)k);
+    if (!is_finite_nonneg(sc))
+      return ferr(r, ENN_ERR_BAD_FORMAT, (size_t)(t->qoff + 4 * (uint64_t)k),
+                  "tensor %d ('%s'): quantisation scale %u is %g, expected finite and >= 0", i, t->name, k,
+                  (double)sc);
+  }
+  t->desc.quant.axis = qaxis;
+  t->desc.quant.count = qcount;
+  return ENN_OK;
+}
+
+/* dtype / kind / rank of tensor i's record at rec (the same bytes 4..6 in
+ * both layouts). */
+static enn_status check_type(const reader *r, int32_t i, const ftensor *t, size_t rec) {
+  const uint8_t *p = r->p + rec;
+  uint8_t dtype = p[4], kind = p[5], rank = p[6];
+  if (dtype < 1 || dtype > 6)
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 4, "tensor %d ('%s'): dtype code %u, expected 1..6", i, t->name, dtype);
+  if (kind > 2)
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 5, "tensor %d ('%s'): kind %u, expected 0 (activation), 1 (input) or 2 "
+                "(constant)", i, t->name, kind);
+  if (rank > ENN_MAX_RANK)
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 6, "tensor %d ('%s'): rank %u, expected 0..%d", i, t->name, rank,
+                ENN_MAX_RANK);
+  return ENN_OK;
+}
+
+/* One dimension (at file offset f): >= 0, the running element count
+ * *numel within 2^40. */
+static enn_status check_dim(const reader *r, int32_t i, const ftensor *t, int d, int64_t v, size_t f,
+                            int64_t *numel) {
+  if (v < 0)
+    return ferr(r, ENN_ERR_BAD_FORMAT, f, "tensor %d ('%s'): dims[%d] = %lld, expected >= 0", i, t->name, d,
+                (long long)v);
+  if (!enn_mul_i64(*numel, v, numel) || *numel > ENN_FMT_MAX_NUMEL)
+    return ferr(r, ENN_ERR_BAD_FORMAT, f, "tensor %d ('%s'): dims[%d] = %lld makes the element count exceed 2^40", i,
+                t->name, d, (long long)v);
+  return ENN_OK;
+}
+
+/* A constant's data [t->data_off, + bytes) (field at file offset f): inside
+ * WEIGHTS and 64-byte aligned. */
+static enn_status check_data_range(const reader *r, int32_t i, const ftensor *t, uint64_t bytes, size_t f) {
+  const sec *w = &r->s[ENN_FMT_SEC_WEIGHTS];
+  if (!w->present || t->data_off < w->off || t->data_off - w->off > w->size || bytes > w->size - (t->data_off - w->off))
+    return ferr(r, ENN_ERR_BAD_FORMAT, f,
+                "tensor %d ('%s'): data [%llu, +%llu) is outside the WEIGHTS section [%llu, +%llu)", i, t->name,
+                (unsigned long long)t->data_off, (unsigned long long)bytes, (unsigned long long)w->off,
+                (unsigned long long)w->size);
+  if (t->data_off % ENN_FMT_WEIGHT_ALIGN)
+    return ferr(r, ENN_ERR_BAD_FORMAT, f, "tensor %d ('%s'): data_offset %llu is not 64-byte aligned", i, t->name,
+                (unsigned long long)t->data_off);
+  return ENN_OK;
+}
+
+/* 1.x: the fixed record at rec. */
 static enn_status parse_tensor(reader *r, int32_t i, size_t rec) {
   const uint8_t *p = r->p + rec;
   ftensor *t = &r->t[i];
@@ -230,14 +321,8 @@ static enn_status parse_tensor(reader *r, int32_t i, size_t rec) {
   snprintf(what, sizeof what, "tensor %d name", i);
   if ((st = get_str(r, enn_rd_u32(p), rec, what, &t->name))) return st;
   uint8_t dtype = p[4], kind = p[5], rank = p[6];
-  if (dtype < 1 || dtype > 6)
-    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 4, "tensor %d ('%s'): dtype code %u, expected 1..6", i, t->name, dtype);
-  if (kind > 2)
-    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 5, "tensor %d ('%s'): kind %u, expected 0 (activation), 1 (input) or 2 "
-                "(constant)", i, t->name, kind);
-  if (rank > ENN_MAX_RANK)
-    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 6, "tensor %d ('%s'): rank %u, expected 0..%d", i, t->name, rank,
-                ENN_MAX_RANK);
+  if ((st = check_type(r, i, t, rec))) return st;
+  t->data_field = rec + 88;
   if (p[7])
     return ferr(r, ENN_ERR_BAD_FORMAT, rec + 7, "tensor %d ('%s'): reserved byte is %u, expected 0", i, t->name, p[7]);
   t->kind = kind;
@@ -256,52 +341,12 @@ static enn_status parse_tensor(reader *r, int32_t i, size_t rec) {
                     rank);
       continue;
     }
-    if (dims[d] < 0)
-      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 24 + 8 * (size_t)d, "tensor %d ('%s'): dims[%d] = %lld, expected >= 0",
-                  i, t->name, d, (long long)dims[d]);
-    if (!enn_mul_i64(numel, dims[d], &numel) || numel > ENN_FMT_MAX_NUMEL)
-      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 24 + 8 * (size_t)d,
-                  "tensor %d ('%s'): dims[%d] = %lld makes the element count exceed 2^40", i, t->name, d,
-                  (long long)dims[d]);
+    if ((st = check_dim(r, i, t, d, dims[d], rec + 24 + 8 * (size_t)d, &numel))) return st;
   }
   enn_tensor_desc_init(&t->desc, (enn_dtype)dtype, rank, dims);
   /* quantisation */
-  int32_t qaxis = (int32_t)enn_rd_u32(p + 12);
-  uint32_t qcount = enn_rd_u32(p + 16), qrel = enn_rd_u32(p + 20);
-  if (qcount == 0) {
-    if (qaxis != -1 || qrel != 0)
-      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 12,
-                  "tensor %d ('%s'): not quantised (count 0) but quant_axis %d / quant_offset %u, expected -1 / 0", i,
-                  t->name, qaxis, qrel);
-  } else {
-    int64_t need = 1;
-    if (qaxis < -1 || qaxis >= (int32_t)rank)
-      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 12, "tensor %d ('%s'): quant_axis %d, expected -1..%d", i, t->name,
-                  qaxis, (int)rank - 1);
-    if (qaxis >= 0) need = dims[qaxis];
-    if ((int64_t)qcount != need)
-      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 16, "tensor %d ('%s'): quant_count %u, expected %lld", i, t->name,
-                  qcount, (long long)need);
-    const sec *q = &r->s[ENN_FMT_SEC_QUANT];
-    uint64_t bytes = (uint64_t)qcount * 8u;
-    if (qrel % 4)
-      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 20, "tensor %d ('%s'): quant_offset %u is not 4-aligned", i, t->name,
-                  qrel);
-    if (!q->present || (uint64_t)qrel > q->size || bytes > q->size - qrel)
-      return ferr(r, ENN_ERR_BAD_FORMAT, rec + 20,
-                  "tensor %d ('%s'): quantisation arrays [%u, +%llu) are outside the %llu-byte QUANT section", i,
-                  t->name, qrel, (unsigned long long)bytes, q->present ? (unsigned long long)q->size : 0ull);
-    t->qoff = q->off + qrel;
-    for (uint32_t k = 0; k < qcount; k++) {
-      float sc = rd_f32(r->p + t->qoff + 4 * (uint64_t)k);
-      if (!is_finite_nonneg(sc))
-        return ferr(r, ENN_ERR_BAD_FORMAT, (size_t)(t->qoff + 4 * (uint64_t)k),
-                    "tensor %d ('%s'): quantisation scale %u is %g, expected finite and >= 0", i, t->name, k,
-                    (double)sc);
-    }
-    t->desc.quant.axis = qaxis;
-    t->desc.quant.count = qcount;
-  }
+  if ((st = check_quant(r, i, t, dims, (int32_t)enn_rd_u32(p + 12), enn_rd_u32(p + 16), enn_rd_u32(p + 20), rec + 12)))
+    return st;
   /* data */
   t->data_off = enn_rd_u64(p + 88);
   t->data_size = enn_rd_u64(p + 96);
@@ -323,15 +368,69 @@ static enn_status parse_tensor(reader *r, int32_t i, size_t rec) {
                   i, t->name, (unsigned long long)t->data_off);
     return ENN_OK;
   }
-  const sec *w = &r->s[ENN_FMT_SEC_WEIGHTS];
-  if (!w->present || t->data_off < w->off || t->data_off - w->off > w->size || bytes > w->size - (t->data_off - w->off))
-    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 88,
-                "tensor %d ('%s'): data [%llu, +%llu) is outside the WEIGHTS section [%llu, +%llu)", i, t->name,
-                (unsigned long long)t->data_off, (unsigned long long)bytes, (unsigned long long)w->off,
-                (unsigned long long)w->size);
-  if (t->data_off % ENN_FMT_WEIGHT_ALIGN)
-    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 88, "tensor %d ('%s'): data_offset %llu is not 64-byte aligned", i,
-                t->name, (unsigned long long)t->data_off);
+  return check_data_range(r, i, t, bytes, rec + 88);
+}
+
+/* 2.x: the variable record at rec, which must end by `end`; *size: its
+ * bytes. */
+static enn_status parse_tensor_v2(reader *r, int32_t i, size_t rec, size_t end, size_t *size) {
+  const uint8_t *p = r->p + rec;
+  ftensor *t = &r->t[i];
+  memset(t, 0, sizeof *t);
+  t->rec = rec;
+  t->producer = -1;
+  t->input_pos = -1;
+  t->id = -1;
+  enn_status st;
+  if (end - rec < ENN_FMT_T2_FIXED)
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec, "tensor %d: record runs past the end of the TENSORS section", i);
+  char what[64];
+  snprintf(what, sizeof what, "tensor %d name", i);
+  if ((st = get_str(r, enn_rd_u32(p), rec, what, &t->name))) return st;
+  if ((st = check_type(r, i, t, rec))) return st;
+  const uint8_t dtype = p[4], kind = p[5], rank = p[6], flags = p[7];
+  t->kind = kind;
+  if (flags & ~ENN_FMT_T2_FLAGS_KNOWN)
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 7, "tensor %d ('%s'): flags 0x%x, expected only bits 0x%x", i, t->name,
+                flags, ENN_FMT_T2_FLAGS_KNOWN);
+  if ((flags & ENN_FMT_T2_BUFFER) && kind != ENN_TK_CONST)
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec + 7, "tensor %d ('%s'): flags 0x%x: BUFFER not allowed on an %s tensor", i,
+                t->name, flags, kind_name(kind));
+  t->flags = (flags & ENN_FMT_T2_BUFFER) ? (uint32_t)ENN_CONST_BUFFER : 0u;
+  const size_t dsz = (flags & ENN_FMT_T2_DIMS64) ? 8 : 4;
+  size_t need = ENN_FMT_T2_FIXED + dsz * rank + ((flags & ENN_FMT_T2_QUANT) ? 12 : 0);
+  if (need > end - rec)
+    return ferr(r, ENN_ERR_BAD_FORMAT, rec, "tensor %d ('%s'): its %zu-byte record runs past the end of the TENSORS "
+                "section", i, t->name, need);
+  int64_t dims[ENN_MAX_RANK] = {0}, numel = 1;
+  size_t f = rec + ENN_FMT_T2_FIXED;
+  for (int d = 0; d < rank; d++, f += dsz) {
+    dims[d] = dsz == 8 ? (int64_t)enn_rd_u64(r->p + f) : (int64_t)enn_rd_u32(r->p + f);
+    if ((st = check_dim(r, i, t, d, dims[d], f, &numel))) return st;
+  }
+  enn_tensor_desc_init(&t->desc, (enn_dtype)dtype, rank, dims);
+  if (flags & ENN_FMT_T2_QUANT) {
+    const uint32_t qcount = enn_rd_u32(r->p + f + 4);
+    if (qcount == 0)
+      return ferr(r, ENN_ERR_BAD_FORMAT, f + 4, "tensor %d ('%s'): QUANT flag set but quant_count is 0", i, t->name);
+    if ((st = check_quant(r, i, t, dims, (int32_t)enn_rd_u32(r->p + f), qcount, enn_rd_u32(r->p + f + 8), f)))
+      return st;
+    f += 12;
+  }
+  const uint64_t bytes = (uint64_t)numel * enn_dtype_size((enn_dtype)dtype);
+  if (kind == ENN_TK_CONST && bytes > 0) {
+    if (end - f < 4)
+      return ferr(r, ENN_ERR_BAD_FORMAT, f, "tensor %d ('%s'): the constant's data_block runs past the end of the "
+                  "TENSORS section", i, t->name);
+    const sec *w = &r->s[ENN_FMT_SEC_WEIGHTS];
+    t->data_field = f;
+    /* w->off < the file size and the block < 2^32: no overflow */
+    t->data_off = w->off + (uint64_t)enn_rd_u32(r->p + f) * ENN_FMT_WEIGHT_ALIGN;
+    t->data_size = bytes;
+    if ((st = check_data_range(r, i, t, bytes, f))) return st;
+    f += 4;
+  }
+  *size = f - rec;
   return ENN_OK;
 }
 
@@ -345,6 +444,31 @@ static int span_cmp(const void *a, const void *b) {
   return x->off < y->off ? -1 : x->off > y->off ? 1 : 0;
 }
 
+static enn_status check_data_overlap(reader *r);
+
+/* 2.x TENSORS: u32 count, u32 reserved, variable records filling the rest. */
+static enn_status parse_tensors_v2(reader *r, uint32_t count, uint32_t reserved) {
+  const sec *s = &r->s[ENN_FMT_SEC_TENSORS];
+  size_t base = (size_t)s->off, end = (size_t)(s->off + s->size);
+  if (reserved) return ferr(r, ENN_ERR_BAD_FORMAT, base + 4, "TENSORS reserved field is %u, expected 0", reserved);
+  if (count > ENN_FMT_MAX_TENSORS || (uint64_t)count * ENN_FMT_T2_FIXED > s->size - 8)
+    return ferr(r, ENN_ERR_BAD_FORMAT, base, "tensor count %u cannot fit in the %llu-byte TENSORS section", count,
+                (unsigned long long)s->size);
+  r->nt = (int32_t)count;
+  r->t = enn_alloc(r->a, ((size_t)count + 1) * sizeof(ftensor));
+  if (!r->t) return enn_err(ENN_ERR_NO_MEMORY, "%s: out of memory for %u tensors", r->src, count);
+  enn_status st;
+  size_t off = base + 8;
+  for (int32_t i = 0; i < r->nt; i++) {
+    size_t n = 0;
+    if ((st = parse_tensor_v2(r, i, off, end, &n))) return st;
+    off += n;
+  }
+  if (off != end)
+    return ferr(r, ENN_ERR_BAD_FORMAT, off, "TENSORS section has %zu bytes after its %d records", end - off, r->nt);
+  return check_data_overlap(r);
+}
+
 static enn_status parse_tensors(reader *r) {
   const sec *s = &r->s[ENN_FMT_SEC_TENSORS];
   size_t base = (size_t)s->off;
@@ -352,6 +476,7 @@ static enn_status parse_tensors(reader *r) {
     return ferr(r, ENN_ERR_BAD_FORMAT, base, "TENSORS section is %llu bytes, expected at least 8",
                 (unsigned long long)s->size);
   uint32_t count = enn_rd_u32(r->p + base), rsize = enn_rd_u32(r->p + base + 4);
+  if (r->major >= 2) return parse_tensors_v2(r, count, rsize);
   if (rsize < ENN_FMT_TENSOR_RECORD || rsize % 8)
     return ferr(r, ENN_ERR_BAD_FORMAT, base + 4, "tensor record_size %u, expected a multiple of 8 >= %u", rsize,
                 ENN_FMT_TENSOR_RECORD);
@@ -362,12 +487,16 @@ static enn_status parse_tensors(reader *r) {
   r->t = enn_alloc(r->a, ((size_t)count + 1) * sizeof(ftensor));
   if (!r->t) return enn_err(ENN_ERR_NO_MEMORY, "%s: out of memory for %u tensors", r->src, count);
   enn_status st;
-  size_t nconst = 0;
-  for (int32_t i = 0; i < r->nt; i++) {
+  for (int32_t i = 0; i < r->nt; i++)
     if ((st = parse_tensor(r, i, base + 8 + (size_t)i * rsize))) return st;
-    nconst += r->t[i].data_size > 0;
-  }
-  /* constant data must not overlap */
+  return check_data_overlap(r);
+}
+
+/* Constant data ranges must not overlap. */
+static enn_status check_data_overlap(reader *r) {
+  enn_status st;
+  size_t nconst = 0;
+  for (int32_t i = 0; i < r->nt; i++) nconst += r->t[i].data_size > 0;
   span *sp = enn_alloc(r->a, (nconst + 1) * sizeof(span));
   if (!sp) return enn_err(ENN_ERR_NO_MEMORY, "%s: out of memory", r->src);
   size_t k = 0;
@@ -377,7 +506,7 @@ static enn_status parse_tensors(reader *r) {
   st = ENN_OK;
   for (size_t j = 1; j < nconst && !st; j++)
     if (sp[j].off < sp[j - 1].end)
-      st = ferr(r, ENN_ERR_BAD_FORMAT, r->t[sp[j].idx].rec + 88,
+      st = ferr(r, ENN_ERR_BAD_FORMAT, r->t[sp[j].idx].data_field,
                 "tensor %d ('%s'): data [%llu, %llu) overlaps tensor %d ('%s') [%llu, %llu)", sp[j].idx,
                 r->t[sp[j].idx].name, (unsigned long long)sp[j].off, (unsigned long long)sp[j].end, sp[j - 1].idx,
                 r->t[sp[j - 1].idx].name, (unsigned long long)sp[j - 1].off, (unsigned long long)sp[j - 1].end);

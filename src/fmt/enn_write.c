@@ -2,6 +2,13 @@
  * .enn writer (docs/format.md is the byte-level spec).
  *
  * The graph is verified first (a file this writer produces must load).
+ * Format 2.0 (the default): tensor records of variable size (dims as u32
+ * unless one needs u64, quantisation fields only on quantised tensors, a
+ * 64-byte block index only on constants with data) and only the attribute
+ * records whose field differs from the op's default (enn_attrs_init_op),
+ * trailing default elements of arrays dropped. enn_fmt_save_buffer can
+ * still write the 1.0 layout (104-byte tensor records, every attribute key
+ * on every node) for readers older than 2.0.
  * Every section except WEIGHTS is assembled in one zeroed "head" buffer
  * laid out exactly as in the file: header, section directory, STRINGS,
  * TENSORS, QUANT, NODES, GRAPH, META, each at an 8-byte-aligned offset,
@@ -82,13 +89,17 @@ typedef struct layout {
   uint8_t *head; /* [0, weights offset) of the file */
   size_t head_size;
   size_t total;
-  uint64_t *rel; /* per tensor: data offset inside WEIGHTS */
+  uint64_t *rel;   /* per tensor: data offset inside WEIGHTS */
+  uint32_t *name;  /* per tensor: its name's string reference */
+  size_t *rec;     /* 1.x: per tensor: its record's offset inside TENSORS */
   uint32_t crc;
 } layout;
 
 static void layout_free(const enn_allocator *a, layout *L) {
   enn_free(a, L->head);
   enn_free(a, L->rel);
+  enn_free(a, L->name);
+  enn_free(a, L->rec);
   memset(L, 0, sizeof *L);
 }
 
@@ -122,8 +133,10 @@ static bool attr_elem_equal(const enn_attrs *a, const enn_attrs *b, const enn_fm
   return memcmp((const uint8_t *)a + off, (const uint8_t *)b + off, esz) == 0;
 }
 
-/* Appends one node record (docs/format.md, "NODES"). */
-static void put_node(wbuf *nb, const enn_node *n, uint32_t op_ref, uint32_t name_ref) {
+/* Appends one node record (docs/format.md, "NODES"). all_keys (1.x): a
+ * record for every key; otherwise only for fields that differ from the op
+ * default (the reader starts from it). */
+static void put_node(wbuf *nb, const enn_node *n, uint32_t op_ref, uint32_t name_ref, bool all_keys) {
   enn_attrs generic, opdef;
   enn_attrs_init(&generic);
   enn_attrs_init_op(&opdef, n->op);
@@ -134,10 +147,10 @@ static void put_node(wbuf *nb, const enn_node *n, uint32_t op_ref, uint32_t name
   enn_wr_u32(h + 8, name_ref);
   enn_wr_u32(h + 12, (uint32_t)n->n_inputs);
   enn_wr_u32(h + 16, (uint32_t)n->n_outputs);
-  enn_wr_u32(h + 20, (uint32_t)enn_fmt_attr_key_count);
   for (int32_t k = 0; k < n->n_inputs; k++) enn_wr_u32(h + ENN_FMT_NODE_FIXED + 4 * (size_t)k, (uint32_t)n->inputs[k]);
   for (int32_t k = 0; k < n->n_outputs; k++)
     enn_wr_u32(h + ENN_FMT_NODE_FIXED + 4 * ((size_t)n->n_inputs + (size_t)k), (uint32_t)n->outputs[k]);
+  uint32_t n_attrs = 0;
   for (int32_t r = 0; r < enn_fmt_attr_key_count; r++) {
     const enn_fmt_attr_key *k = &enn_fmt_attr_keys[r];
     size_t esz = enn_fmt_attr_type_size(k->type);
@@ -147,6 +160,8 @@ static void put_node(wbuf *nb, const enn_node *n, uint32_t op_ref, uint32_t name
       while (count > 0 && attr_elem_equal(&n->attrs, &generic, k, count - 1)) count--;
     bool critical = false;
     for (uint32_t e = 0; e < k->cap; e++) critical |= !attr_elem_equal(&n->attrs, &opdef, k, e);
+    if (!critical && !all_keys) continue; /* the op default: the reader's starting value */
+    n_attrs++;
     size_t payload = count * esz;
     uint8_t *a = wb_put(nb, ENN_FMT_ATTR_HEADER + enn_align_up(payload, 4));
     if (!a) return;
@@ -167,7 +182,89 @@ static void put_node(wbuf *nb, const enn_node *n, uint32_t op_ref, uint32_t name
       }
     }
   }
-  if (!nb->failed) enn_wr_u32(nb->p + start, (uint32_t)(nb->n - start));
+  if (!nb->failed) {
+    enn_wr_u32(nb->p + start, (uint32_t)(nb->n - start));
+    enn_wr_u32(nb->p + start + 20, n_attrs);
+  }
+}
+
+/* Appends tensor i's 1.0 record (104 bytes; data_offset patched later). */
+static void put_tensor_v1(wbuf *T, wbuf *Q, const enn_tensor *t, uint32_t name, bool data, size_t bytes) {
+  uint8_t *r = wb_put(T, ENN_FMT_TENSOR_RECORD);
+  if (!r) return;
+  enn_wr_u32(r, name);
+  r[4] = (uint8_t)t->desc.dtype;
+  r[5] = (uint8_t)t->kind;
+  r[6] = (uint8_t)t->desc.rank;
+  enn_wr_u32(r + 8, t->kind == ENN_TK_CONST ? (t->flags & ENN_FMT_TENSOR_FLAGS_KNOWN) : 0u);
+  const enn_quant *q = &t->desc.quant;
+  if (q->count) {
+    size_t qoff = Q->n;
+    uint8_t *qd = wb_put(Q, 8 * (size_t)q->count);
+    if (!qd) return;
+    for (uint32_t k = 0; k < q->count; k++) {
+      uint32_t u;
+      memcpy(&u, &q->scale[k], 4);
+      enn_wr_u32(qd + 4 * (size_t)k, u);
+      enn_wr_u32(qd + 4 * ((size_t)q->count + k), (uint32_t)q->zero_point[k]);
+    }
+    if (qoff > UINT32_MAX) {
+      Q->failed = true;
+      return;
+    }
+    enn_wr_u32(r + 12, (uint32_t)q->axis);
+    enn_wr_u32(r + 16, q->count);
+    enn_wr_u32(r + 20, (uint32_t)qoff);
+  } else {
+    enn_wr_u32(r + 12, UINT32_MAX); /* axis -1 */
+  }
+  for (int32_t d = 0; d < t->desc.rank; d++) enn_wr_u64(r + 24 + 8 * (size_t)d, (uint64_t)t->desc.dims[d]);
+  if (data) enn_wr_u64(r + 96, bytes); /* data_offset (r + 88) is patched once WEIGHTS is placed */
+}
+
+/* Appends tensor i's 2.0 record (docs/format.md, "TENSORS"); rel: its data
+ * offset inside WEIGHTS (a multiple of 64) when data. */
+static void put_tensor_v2(wbuf *T, wbuf *Q, const enn_tensor *t, uint32_t name, bool data, uint64_t rel) {
+  const enn_quant *q = &t->desc.quant;
+  bool wide = false;
+  for (int32_t d = 0; d < t->desc.rank; d++) wide |= (uint64_t)t->desc.dims[d] > UINT32_MAX;
+  const size_t dsz = wide ? 8 : 4;
+  uint8_t *r = wb_put(T, ENN_FMT_T2_FIXED + dsz * (size_t)t->desc.rank + (q->count ? 12 : 0) + (data ? 4 : 0));
+  if (!r) return;
+  enn_wr_u32(r, name);
+  r[4] = (uint8_t)t->desc.dtype;
+  r[5] = (uint8_t)t->kind;
+  r[6] = (uint8_t)t->desc.rank;
+  r[7] = (uint8_t)((t->kind == ENN_TK_CONST && (t->flags & ENN_CONST_BUFFER) ? ENN_FMT_T2_BUFFER : 0u) |
+                   (q->count ? ENN_FMT_T2_QUANT : 0u) | (wide ? ENN_FMT_T2_DIMS64 : 0u));
+  uint8_t *f = r + ENN_FMT_T2_FIXED;
+  for (int32_t d = 0; d < t->desc.rank; d++, f += dsz) {
+    if (wide) enn_wr_u64(f, (uint64_t)t->desc.dims[d]);
+    else enn_wr_u32(f, (uint32_t)t->desc.dims[d]);
+  }
+  if (q->count) {
+    size_t qoff = Q->n;
+    uint8_t *qd = wb_put(Q, 8 * (size_t)q->count);
+    if (!qd) return;
+    for (uint32_t k = 0; k < q->count; k++) {
+      uint32_t u;
+      memcpy(&u, &q->scale[k], 4);
+      enn_wr_u32(qd + 4 * (size_t)k, u);
+      enn_wr_u32(qd + 4 * ((size_t)q->count + k), (uint32_t)q->zero_point[k]);
+    }
+    if (qoff > UINT32_MAX) {
+      Q->failed = true;
+      return;
+    }
+    enn_wr_u32(f, (uint32_t)q->axis);
+    enn_wr_u32(f + 4, q->count);
+    enn_wr_u32(f + 8, (uint32_t)qoff);
+    f += 12;
+  }
+  if (data) {
+    if (rel / ENN_FMT_WEIGHT_ALIGN > UINT32_MAX) T->failed = true; /* WEIGHTS over 256 GiB */
+    enn_wr_u32(f, (uint32_t)(rel / ENN_FMT_WEIGHT_ALIGN));
+  }
 }
 
 static enn_status check_graph(const enn_graph *g) {
@@ -194,14 +291,18 @@ static enn_status check_graph(const enn_graph *g) {
   return ENN_OK;
 }
 
-/* Builds the head buffer, the weight layout and the checksum. */
-static enn_status build_layout(const enn_graph *g, const enn_allocator *a, layout *L) {
+/* Builds the head buffer, the weight layout and the checksum of a file of
+ * format major version `major` (1 or 2). */
+static enn_status build_layout(const enn_graph *g, const enn_allocator *a, uint32_t major, layout *L) {
   memset(L, 0, sizeof *L);
   enn_status st = check_graph(g);
   if (st) return st;
+  const bool v1 = major == 1;
   wbuf S = {.a = a}, T = {.a = a}, Q = {.a = a}, N = {.a = a}, G = {.a = a}, M = {.a = a};
   L->rel = enn_alloc(a, ((size_t)g->n_tensors + 1) * sizeof(uint64_t));
-  if (!L->rel) {
+  L->name = enn_alloc(a, ((size_t)g->n_tensors + 1) * sizeof(uint32_t));
+  L->rec = enn_alloc(a, ((size_t)g->n_tensors + 1) * sizeof(size_t));
+  if (!L->rel || !L->name || !L->rec) {
     st = enn_err(ENN_ERR_NO_MEMORY, "out of memory saving the model");
     goto done;
   }
@@ -214,49 +315,23 @@ static enn_status build_layout(const enn_graph *g, const enn_allocator *a, layou
   uint8_t *th = wb_put(&T, 8);
   if (th) {
     enn_wr_u32(th, (uint32_t)g->n_tensors);
-    enn_wr_u32(th + 4, ENN_FMT_TENSOR_RECORD);
+    enn_wr_u32(th + 4, v1 ? ENN_FMT_TENSOR_RECORD : 0u); /* 2.x: reserved */
   }
   uint64_t wcur = 0;
-  for (int32_t i = 0; i < g->n_tensors; i++) {
+  for (int32_t i = 0; i < g->n_tensors && !T.failed && !Q.failed; i++) {
     const enn_tensor *t = &g->tensors[i];
-    uint32_t name = wb_str(&S, t->name ? t->name : "");
-    uint8_t *r = wb_put(&T, ENN_FMT_TENSOR_RECORD);
-    if (!r) break;
-    enn_wr_u32(r, name);
-    r[4] = (uint8_t)t->desc.dtype;
-    r[5] = (uint8_t)t->kind;
-    r[6] = (uint8_t)t->desc.rank;
-    enn_wr_u32(r + 8, t->kind == ENN_TK_CONST ? (t->flags & ENN_FMT_TENSOR_FLAGS_KNOWN) : 0u);
-    const enn_quant *q = &t->desc.quant;
-    if (q->count) {
-      size_t qoff = Q.n;
-      uint8_t *qd = wb_put(&Q, 8 * (size_t)q->count);
-      if (!qd) break;
-      for (uint32_t k = 0; k < q->count; k++) {
-        uint32_t u;
-        memcpy(&u, &q->scale[k], 4);
-        enn_wr_u32(qd + 4 * (size_t)k, u);
-        enn_wr_u32(qd + 4 * ((size_t)q->count + k), (uint32_t)q->zero_point[k]);
-      }
-      if (qoff > UINT32_MAX) {
-        Q.failed = true;
-        break;
-      }
-      enn_wr_u32(r + 12, (uint32_t)q->axis);
-      enn_wr_u32(r + 16, q->count);
-      enn_wr_u32(r + 20, (uint32_t)qoff);
-    } else {
-      enn_wr_u32(r + 12, UINT32_MAX); /* axis -1 */
-    }
-    for (int32_t d = 0; d < t->desc.rank; d++) enn_wr_u64(r + 24 + 8 * (size_t)d, (uint64_t)t->desc.dims[d]);
+    L->name[i] = wb_str(&S, t->name ? t->name : "");
+    L->rec[i] = T.n;
     L->rel[i] = 0;
-    if (has_data(t)) {
-      size_t bytes = enn_tensor_desc_bytes(&t->desc);
+    const bool data = has_data(t);
+    const size_t bytes = data ? enn_tensor_desc_bytes(&t->desc) : 0;
+    if (data) {
       wcur = enn_align_up((size_t)wcur, ENN_FMT_WEIGHT_ALIGN);
       L->rel[i] = wcur;
       wcur += bytes;
-      enn_wr_u64(r + 96, bytes); /* data_offset (r + 88) is patched once WEIGHTS is placed */
     }
+    if (v1) put_tensor_v1(&T, &Q, t, L->name[i], data, bytes);
+    else put_tensor_v2(&T, &Q, t, L->name[i], data, L->rel[i]);
   }
 
   /* NODES */
@@ -269,8 +344,7 @@ static enn_status build_layout(const enn_graph *g, const enn_allocator *a, layou
     const int32_t o0 = n->n_outputs > 0 ? n->outputs[0] : -1;
     const bool same = o0 >= 0 && o0 < g->n_tensors && !T.failed && n->name && g->tensors[o0].name &&
                       strcmp(n->name, g->tensors[o0].name) == 0;
-    put_node(&N, n, op_ref[n->op],
-             same ? enn_rd_u32(T.p + 8 + ENN_FMT_TENSOR_RECORD * (size_t)o0) : wb_str(&S, n->name ? n->name : ""));
+    put_node(&N, n, op_ref[n->op], same ? L->name[o0] : wb_str(&S, n->name ? n->name : ""), v1);
   }
 
   /* GRAPH */
@@ -325,7 +399,7 @@ static enn_status build_layout(const enn_graph *g, const enn_allocator *a, layou
   }
   uint8_t *h = L->head;
   memcpy(h, ENN_FMT_MAGIC, 4);
-  enn_wr_u16(h + 4, ENN_FMT_VERSION_MAJOR);
+  enn_wr_u16(h + 4, (uint16_t)major);
   enn_wr_u16(h + 6, ENN_FMT_VERSION_MINOR);
   enn_wr_u64(h + 16, (uint64_t)L->total);
   enn_wr_u32(h + 24, ENN_FMT_HEADER_FIXED + ENN_FMT_SECTION_ENTRY * N_SECTIONS);
@@ -337,10 +411,9 @@ static enn_status build_layout(const enn_graph *g, const enn_allocator *a, layou
     enn_wr_u64(e + 16, sizes[s]);
     if (s < N_SECTIONS - 1 && sizes[s]) memcpy(h + offs[s], secs[s]->p, sizes[s]);
   }
-  /* patch absolute data offsets into the tensor records */
-  for (int32_t i = 0; i < g->n_tensors; i++)
-    if (has_data(&g->tensors[i]))
-      enn_wr_u64(h + offs[1] + 8 + ENN_FMT_TENSOR_RECORD * (size_t)i + 88, (uint64_t)woff + L->rel[i]);
+  /* 1.x: patch absolute data offsets into the tensor records */
+  for (int32_t i = 0; v1 && i < g->n_tensors; i++)
+    if (has_data(&g->tensors[i])) enn_wr_u64(h + offs[1] + L->rec[i] + 88, (uint64_t)woff + L->rel[i]);
   uint32_t crc = enn_fmt_file_crc(h, woff);
   each_weight_chunk(g, L, crc_chunk, &crc);
   enn_wr_u32(h + ENN_FMT_CRC_OFFSET, crc);
@@ -368,13 +441,17 @@ static enn_status mem_chunk(void *ctx, const void *p, size_t n) {
   return ENN_OK;
 }
 
-enn_status enn_model_save_buffer(const enn_graph *g, const enn_allocator *alloc, void **data, size_t *size) {
+enn_status enn_fmt_save_buffer(const enn_graph *g, uint32_t major, const enn_allocator *alloc, void **data,
+                               size_t *size) {
   if (!g || !data || !size) return enn_err(ENN_ERR_INVALID_ARG, "enn_model_save_buffer: NULL argument");
   *data = NULL;
   *size = 0;
+  if (major < ENN_FMT_VERSION_MAJOR_MIN || major > ENN_FMT_VERSION_MAJOR)
+    return enn_err(ENN_ERR_INVALID_ARG, "cannot write .enn format version %u (this writer: %u..%u)", major,
+                   ENN_FMT_VERSION_MAJOR_MIN, ENN_FMT_VERSION_MAJOR);
   const enn_allocator *a = alloc ? alloc : enn_default_allocator();
   layout L;
-  enn_status st = build_layout(g, &g->alloc, &L);
+  enn_status st = build_layout(g, &g->alloc, major, &L);
   if (st) return st;
   uint8_t *out = enn_alloc_aligned(a, L.total, ENN_FMT_WEIGHT_ALIGN);
   if (!out) {
@@ -388,6 +465,10 @@ enn_status enn_model_save_buffer(const enn_graph *g, const enn_allocator *alloc,
   *size = L.total;
   layout_free(&g->alloc, &L);
   return ENN_OK;
+}
+
+enn_status enn_model_save_buffer(const enn_graph *g, const enn_allocator *alloc, void **data, size_t *size) {
+  return enn_fmt_save_buffer(g, ENN_FMT_VERSION_MAJOR, alloc, data, size);
 }
 
 /* ----------------------------------------------------------- atomic save */
@@ -416,7 +497,7 @@ enn_status enn_model_save(const enn_graph *g, const char *path) {
   if (!g || !path || !*path) return enn_err(ENN_ERR_INVALID_ARG, "enn_model_save: NULL graph or empty path");
   const enn_allocator *a = &g->alloc;
   layout L;
-  enn_status st = build_layout(g, a, &L);
+  enn_status st = build_layout(g, a, ENN_FMT_VERSION_MAJOR, &L);
   if (st) return st;
   size_t plen = strlen(path), cap = plen + 64;
   char *tmp = enn_alloc(a, cap), *dir = enn_alloc(a, plen + 2);

@@ -11,8 +11,9 @@
 
 /* ----------------------------------------------------------------- header */
 #define ENN_FMT_MAGIC "ENNF"
-#define ENN_FMT_VERSION_MAJOR 1u
+#define ENN_FMT_VERSION_MAJOR 2u     /* written; read: 1 and 2 */
 #define ENN_FMT_VERSION_MINOR 0u
+#define ENN_FMT_VERSION_MAJOR_MIN 1u /* the oldest major version still read */
 #define ENN_FMT_HEADER_FIXED 32u  /* bytes before the section directory */
 #define ENN_FMT_SECTION_ENTRY 24u /* u32 id, u32 flags, u64 offset, u64 size */
 #define ENN_FMT_MAX_SECTIONS 64u
@@ -35,8 +36,18 @@ enum {
 #define ENN_FMT_SECTION_CRITICAL 0x1u
 
 /* ---------------------------------------------------------------- tensors */
-#define ENN_FMT_TENSOR_RECORD 104u /* minimum (and written) record size */
+/* 1.x: fixed records of at least 104 bytes (record_size in the header). */
+#define ENN_FMT_TENSOR_RECORD 104u /* minimum (and written) 1.x record size */
 #define ENN_FMT_TENSOR_FLAGS_KNOWN ENN_CONST_BUFFER
+/* 2.x: variable records: u32 name, u8 dtype, u8 kind, u8 rank, u8 flags,
+ * dims (u32, or u64 with DIMS64), [QUANT: i32 axis, u32 count, u32
+ * offset], [constant with data: u32 data_block = (data offset in WEIGHTS)
+ * / 64]. */
+#define ENN_FMT_T2_FIXED 8u
+#define ENN_FMT_T2_BUFFER 0x1u /* constants: ENN_CONST_BUFFER */
+#define ENN_FMT_T2_QUANT 0x2u  /* quantisation fields follow the dims */
+#define ENN_FMT_T2_DIMS64 0x4u /* dims are u64 (writers: only when one is >= 2^32) */
+#define ENN_FMT_T2_FLAGS_KNOWN 0x7u
 #define ENN_FMT_NODE_FIXED 24u
 
 /* Hard limits a reader enforces before allocating anything. */
@@ -65,6 +76,13 @@ extern const int32_t enn_fmt_attr_key_count;
 const enn_fmt_attr_key *enn_fmt_attr_find(uint16_t key);
 /* Bytes of one element of an attribute type (0 if the type is unknown). */
 size_t enn_fmt_attr_type_size(uint8_t type);
+
+/* Writes g as a .enn image of format major version `major` (1: the 1.0
+ * layout, every attribute key on every node, as edgenn wrote before 2.0;
+ * 2: the current layout; enn_model_save_buffer writes 2). For tests and
+ * for producing files older readers load. */
+enn_status enn_fmt_save_buffer(const enn_graph *g, uint32_t major, const enn_allocator *alloc, void **data,
+                               size_t *size);
 
 /* ---------------------------------------------------------------- CRC-32 */
 /* CRC-32 (IEEE 802.3, reflected polynomial 0xEDB88320, initial value and

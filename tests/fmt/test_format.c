@@ -5,7 +5,11 @@
  * and the malformed-file battery: truncation at every length, every
  * single-byte corruption, and hand-edited files whose checksum is
  * recomputed (by this file's own bitwise CRC-32) so that the validation
- * behind the checksum is exercised field by field.
+ * behind the checksum is exercised field by field, in both layouts: 2.0
+ * (what the writer produces: variable tensor records, only non-default
+ * attribute records, decoded here independently of the reader) and 1.0
+ * (still read; written by enn_fmt_save_buffer(g, 1, ...)). The op defaults
+ * that 2.0 files leave out are pinned against the documented table.
  *
  * With ENN_WRITE_CORPUS=<dir> in the environment it writes the fuzzer's seed
  * corpus (scripts/make_enn_corpus.sh) instead of testing.
@@ -93,6 +97,20 @@ static size_t find_string(const uint8_t *p, const char *s) {
   for (size_t i = 0; i + n <= size; i++)
     if (memcmp(p + off + i, s, n) == 0 && (i == 0 || p[off + i - 1] == 0)) return (size_t)(off + i);
   return 0;
+}
+
+/* 2.0 layout: offset of tensor i's variable record (walked per the spec). */
+static size_t tensor_rec2(const uint8_t *p, int i) {
+  size_t off = sec_off(p, 2) + 8;
+  for (int k = 0; k < i; k++) {
+    const uint8_t rank = p[off + 6], flags = p[off + 7];
+    size_t n = 8 + (flags & 4 ? 8u : 4u) * rank + (flags & 2 ? 12u : 0u);
+    int64_t numel = 1;
+    for (int d = 0; d < rank; d++) numel *= flags & 4 ? (int64_t)le64(p + off + 8 + 8 * d) : (int64_t)le32(p + off + 8 + 4 * d);
+    if (p[off + 5] == 2 && numel > 0) n += 4; /* a constant with data */
+    off += n;
+  }
+  return off;
 }
 
 /* ------------------------------------------------------------ test graphs */
@@ -866,12 +884,19 @@ static void test_load_file_errors(void) {
   enn_graph_destroy(g);
 }
 
-/* Truncation at every length and every single-byte corruption. */
-static void test_truncate_and_flip_every_byte(void) {
+/* Truncation at every length and every single-byte corruption, of the 2.0
+ * file the writer produces and of the 1.0 layout. */
+static void truncate_and_flip(uint32_t major) {
   enn_graph *g = build_chain();
-  uint8_t *p;
-  size_t n;
-  save_buf(g, &p, &n);
+  uint8_t *p = NULL;
+  size_t n = 0;
+  void *d = NULL;
+  CHECK_OK(enn_fmt_save_buffer(g, major, NULL, &d, &n));
+  p = d;
+  if (!p) {
+    enn_graph_destroy(g);
+    return;
+  }
   uint8_t *q = malloc(n);
   int bad_trunc = 0, bad_flip = 0;
   for (size_t len = 0; len < n; len++) {
@@ -885,7 +910,7 @@ static void test_truncate_and_flip_every_byte(void) {
       bad_trunc++;
     }
   }
-  CHECK_MSG(bad_trunc == 0, "%d truncations not refused cleanly", bad_trunc);
+  CHECK_MSG(bad_trunc == 0, "v%u: %d truncations not refused cleanly", major, bad_trunc);
   static const uint8_t masks[] = {0x01, 0x80, 0xff, 0x10};
   for (size_t i = 0; i < n; i++)
     for (size_t m = 0; m < ENN_ARRAY_LEN(masks); m++) {
@@ -898,10 +923,15 @@ static void test_truncate_and_flip_every_byte(void) {
         enn_graph_destroy(h);
       }
     }
-  CHECK_MSG(bad_flip == 0, "%d single-byte corruptions were accepted", bad_flip);
+  CHECK_MSG(bad_flip == 0, "v%u: %d single-byte corruptions were accepted", major, bad_flip);
   free(q);
   free(p);
   enn_graph_destroy(g);
+}
+
+static void test_truncate_and_flip_every_byte(void) {
+  truncate_and_flip(2);
+  truncate_and_flip(1);
 }
 
 /* ------------------------------------------- edits behind the checksum */
@@ -910,10 +940,15 @@ typedef struct image {
   size_t n;
 } image;
 
+/* build_full in the 1.0 layout (fixed 104-byte tensor records, every
+ * attribute key on every node): the edits below address its fields at
+ * fixed offsets, and they keep the 1.x reading path covered. */
 static image fresh(void) {
   enn_graph *g = build_full();
-  image im;
-  save_buf(g, &im.p, &im.n);
+  image im = {NULL, 0};
+  void *d = NULL;
+  CHECK_OK(enn_fmt_save_buffer(g, 1, NULL, &d, &im.n));
+  im.p = d;
   enn_graph_destroy(g);
   return im;
 }
@@ -946,7 +981,7 @@ enum { T_IMAGE = 0, T_W1 = 1, T_B1 = 2, T_Y1 = 3, T_W2 = 4, T_Y2 = 5, T_AUX = 6,
 static void test_header_edits(void) {
   image im;
   im = fresh(), im.p[0] = 'X', EXPECT(im, ENN_ERR_BAD_FORMAT, "magic");
-  im = fresh(), im.p[4] = 2, EXPECT(im, ENN_ERR_UNSUPPORTED, "newer");
+  im = fresh(), im.p[4] = ENN_FMT_VERSION_MAJOR + 1, EXPECT(im, ENN_ERR_UNSUPPORTED, "newer");
   im = fresh(), im.p[4] = 0, EXPECT(im, ENN_ERR_BAD_FORMAT, "version");
   im = fresh(), im.p[6] = 9, EXPECT(im, ENN_OK, NULL); /* newer minor: readable */
   im = fresh(), im.p[12] = 1, EXPECT(im, ENN_ERR_UNSUPPORTED, "flags");
@@ -1089,6 +1124,209 @@ static void test_node_edits(void) {
   im = fresh(), a = attr_rec(im.p, 0, 2), put32(im.p + a + 8, 0), EXPECT(im, ENN_ERR_BAD_FORMAT, "stride");
 }
 
+/* ------------------------------------------------------- the 2.0 layout */
+static image fresh2(void) {
+  enn_graph *g = build_full();
+  image im;
+  save_buf(g, &im.p, &im.n);
+  enn_graph_destroy(g);
+  return im;
+}
+
+/* Decodes build_full's 2.0 image per docs/format.md, independently of the
+ * reader: header version, every tensor record against the graph (name,
+ * type, dims, flags, quantisation, data at WEIGHTS + 64 * block), the
+ * section filled exactly; node attribute records: exactly the keys whose
+ * field differs from the op default, trailing defaults dropped. */
+static void test_v2_layout(void) {
+  enn_graph *g = build_full();
+  image im = fresh2();
+  const uint8_t *p = im.p;
+  CHECK(p[4] == 2 && p[5] == 0 && p[6] == 0 && p[7] == 0);
+  uint64_t to, ts, wo, ws, so, qo;
+  find_sec(p, 2, &to, &ts);
+  find_sec(p, 7, &wo, &ws);
+  find_sec(p, 1, &so, NULL);
+  find_sec(p, 3, &qo, NULL);
+  CHECK(le32(p + to) == (uint32_t)g->n_tensors && le32(p + to + 4) == 0);
+  size_t off = (size_t)to + 8;
+  for (int32_t i = 0; i < g->n_tensors; i++) {
+    const enn_tensor *t = &g->tensors[i];
+    CHECK_MSG(off == tensor_rec2(p, i), "tensor %d record offset", i);
+    const uint8_t *r = p + off;
+    CHECK_MSG(strcmp((const char *)p + so + le32(r), t->name) == 0, "tensor %d name", i);
+    CHECK_MSG(r[4] == (uint8_t)t->desc.dtype && r[5] == (uint8_t)t->kind && r[6] == (uint8_t)t->desc.rank,
+              "tensor %d type", i);
+    const uint8_t want_flags = (uint8_t)((t->kind == ENN_TK_CONST && (t->flags & ENN_CONST_BUFFER) ? 1 : 0) |
+                                         (t->desc.quant.count ? 2 : 0));
+    CHECK_MSG(r[7] == want_flags, "tensor %d flags 0x%x, expected 0x%x", i, r[7], want_flags);
+    size_t f = 8;
+    for (int d = 0; d < t->desc.rank; d++, f += 4)
+      CHECK_MSG(le32(r + f) == (uint32_t)t->desc.dims[d], "tensor %d dims[%d]", i, d);
+    if (t->desc.quant.count) {
+      CHECK_MSG((int32_t)le32(r + f) == t->desc.quant.axis && le32(r + f + 4) == t->desc.quant.count,
+                "tensor %d quant", i);
+      const uint8_t *qa = p + qo + le32(r + f + 8);
+      for (uint32_t k = 0; k < t->desc.quant.count; k++) {
+        uint32_t sc;
+        memcpy(&sc, &t->desc.quant.scale[k], 4);
+        CHECK_MSG(le32(qa + 4 * k) == sc && (int32_t)le32(qa + 4 * (t->desc.quant.count + k)) == t->desc.quant.zero_point[k],
+                  "tensor %d quant arrays", i);
+      }
+      f += 12;
+    }
+    const size_t bytes = enn_tensor_desc_bytes(&t->desc);
+    if (t->kind == ENN_TK_CONST && bytes) {
+      const uint64_t at = wo + 64ull * le32(r + f);
+      CHECK_MSG(at + bytes <= wo + ws && memcmp(p + at, t->data, bytes) == 0, "tensor %d data", i);
+      f += 4;
+    }
+    off += f;
+  }
+  CHECK_MSG(off == to + ts, "TENSORS: records end at %zu, section at %llu", off, (unsigned long long)(to + ts));
+  /* attribute records: keys present, in key order, with their counts */
+  static const struct {
+    int node;
+    uint16_t keys[12];
+    uint32_t counts[12];
+  } want[] = {
+      {0, {2, 5, 9, 14, 22, 25, 30, 34, 36}, {1, 1, 1, 1, 1, 8, 1, 2, 64}},
+      {1, {3, 4, 6, 9, 10, 11}, {2, 4, 1, 1, 1, 1}},
+      {2, {0}, {0}},
+  };
+  for (size_t w = 0; w < ENN_ARRAY_LEN(want); w++) {
+    size_t rec = node_rec(p, want[w].node), end = rec + le32(p + rec);
+    size_t cur = rec + 24 + 4 * ((size_t)le32(p + rec + 12) + le32(p + rec + 16));
+    uint32_t k = 0;
+    while (cur + 8 <= end) {
+      const uint16_t key = (uint16_t)(p[cur] | p[cur + 1] << 8);
+      const uint32_t count = le32(p + cur + 4);
+      CHECK_MSG(want[w].keys[k] == key && want[w].counts[k] == count && p[cur + 3] == 1,
+                "node %d attribute %u: key %u count %u flags %u, expected key %u count %u critical", want[w].node, k,
+                key, count, p[cur + 3], want[w].keys[k], want[w].counts[k]);
+      cur += 8 + ((count * (p[cur + 2] == 2 ? 8u : 4u) + 3) & ~3u);
+      k++;
+    }
+    CHECK_MSG(cur == end && want[w].keys[k] == 0 && le32(p + rec + 20) == k, "node %d: %u attribute records",
+              want[w].node, k);
+  }
+  free(im.p);
+  enn_graph_destroy(g);
+}
+
+/* The same graph in both layouts loads to the same graph; 2.0 is smaller;
+ * saving a graph loaded from a 1.0 file writes the 2.0 file. */
+static void test_v1_v2_same_graph(void) {
+  enn_graph *gs[3] = {build_full(), build_ops(), NULL};
+  CHECK_OK(enn_zoo_build_spec("zoo:mobilenet_v2,width=0.35,res=32,classes=5", NULL, &gs[2]));
+  for (size_t i = 0; i < ENN_ARRAY_LEN(gs); i++) {
+    if (!gs[i]) continue;
+    void *d1 = NULL, *d2 = NULL;
+    size_t n1 = 0, n2 = 0;
+    CHECK_OK(enn_fmt_save_buffer(gs[i], 1, NULL, &d1, &n1));
+    CHECK_OK(enn_fmt_save_buffer(gs[i], 2, NULL, &d2, &n2));
+    CHECK_MSG(n2 < n1, "graph %zu: 2.0 file %zu bytes, 1.0 %zu", i, n2, n1);
+    enn_graph *h1 = NULL, *h2 = NULL;
+    CHECK_OK(enn_model_load_buffer(d1, n1, NULL, &h1));
+    CHECK_OK(enn_model_load_buffer(d2, n2, NULL, &h2));
+    if (h1 && h2) {
+      check_same_graph(gs[i], h1);
+      check_same_graph(gs[i], h2);
+      check_same_outputs(h1, h2);
+      uint8_t *p;
+      size_t n;
+      save_buf(h1, &p, &n);
+      CHECK_MSG(n == n2 && p && memcmp(p, d2, n) == 0, "graph %zu: re-saving the 1.0 file's graph", i);
+      free(p);
+    }
+    enn_graph_destroy(h1);
+    enn_graph_destroy(h2);
+    free(d1);
+    free(d2);
+    enn_graph_destroy(gs[i]);
+  }
+  void *d = (void *)1;
+  size_t n = 1;
+  enn_graph *g = build_tiny();
+  CHECK_STATUS(enn_fmt_save_buffer(g, 3, NULL, &d, &n), ENN_ERR_INVALID_ARG);
+  CHECK_STATUS(enn_fmt_save_buffer(g, 0, NULL, &d, &n), ENN_ERR_INVALID_ARG);
+  enn_graph_destroy(g);
+}
+
+/* 2.0 files leave out attributes equal to enn_attrs_init_op(op), so the op
+ * defaults are part of the format (docs/format.md, the key table's tail
+ * column and its per-op list): pinned here, written out independently. */
+static void test_op_defaults_pinned(void) {
+  for (int op = 0; op < ENN_OP_COUNT; op++) {
+    enn_attrs a, w;
+    enn_attrs_init_op(&a, (enn_op)op);
+    memset(&w, 0, sizeof w);
+    w.stride[0] = w.stride[1] = 1;
+    w.dilation[0] = w.dilation[1] = 1;
+    w.groups = 1;
+    w.act_min = -INFINITY;
+    w.act_max = INFINITY;
+    w.epsilon = 1e-5f;
+    w.keepdims = 1;
+    for (int i = 0; i < ENN_MAX_RANK; i++) {
+      w.steps[i] = 1;
+      w.perm[i] = i;
+    }
+    w.scale[0] = w.scale[1] = 1.0f;
+    switch ((enn_op)op) {
+    case ENN_OP_LEAKY_RELU: w.alpha = 0.01f; break;
+    case ENN_OP_HARD_SIGMOID: w.alpha = 0.2f, w.beta = 0.5f; break;
+    case ENN_OP_GEMM: w.alpha = 1.0f, w.beta = 1.0f; break;
+    case ENN_OP_SOFTMAX: case ENN_OP_LOG_SOFTMAX: w.axis = -1; break;
+    case ENN_OP_FLATTEN: w.axis = 1; break;
+    default: break;
+    }
+    CHECK_MSG(attrs_equal(&a, &w), "op %s: its attribute defaults changed (a format change: see docs/format.md)",
+              enn_op_name((enn_op)op));
+  }
+}
+
+static void test_v2_edits(void) {
+  image im;
+  size_t r;
+  /* header fields of a 2.0 file */
+  im = fresh2(), EXPECT(im, ENN_OK, NULL);
+  im = fresh2(), im.p[6] = 9, EXPECT(im, ENN_OK, NULL); /* newer minor: readable */
+  im = fresh2(), im.p[4] = 1, EXPECT(im, ENN_ERR_BAD_FORMAT, NULL); /* 2.0 bytes read as 1.0 */
+  /* record fields */
+  im = fresh2(), r = tensor_rec2(im.p, T_W1), put32(im.p + r, 1u << 30), EXPECT(im, ENN_ERR_BAD_FORMAT, "string offset");
+  im = fresh2(), r = tensor_rec2(im.p, T_W1), im.p[r + 4] = 9, EXPECT(im, ENN_ERR_BAD_FORMAT, "dtype");
+  im = fresh2(), r = tensor_rec2(im.p, T_W1), im.p[r + 5] = 5, EXPECT(im, ENN_ERR_BAD_FORMAT, "kind");
+  im = fresh2(), r = tensor_rec2(im.p, T_W1), im.p[r + 6] = 9, EXPECT(im, ENN_ERR_BAD_FORMAT, "rank");
+  im = fresh2(), r = tensor_rec2(im.p, T_W1), im.p[r + 7] = 0x08, EXPECT(im, ENN_ERR_BAD_FORMAT, "flags");
+  im = fresh2(), r = tensor_rec2(im.p, T_Y1), im.p[r + 7] = 0x01, EXPECT(im, ENN_ERR_BAD_FORMAT, "BUFFER");
+  /* DIMS64 on a record written with u32 dims: the framing breaks */
+  im = fresh2(), r = tensor_rec2(im.p, T_Y3), im.p[r + 7] |= 0x04, EXPECT(im, ENN_ERR_BAD_FORMAT, NULL);
+  im = fresh2(), r = tensor_rec2(im.p, T_IMAGE), put32(im.p + r + 8, 1u << 20), put32(im.p + r + 12, 1u << 20),
+  EXPECT(im, ENN_ERR_BAD_FORMAT, "2^40");
+  im = fresh2(), r = tensor_rec2(im.p, T_Y2), put32(im.p + r + 12, le32(im.p + r + 12) + 1),
+  EXPECT(im, ENN_ERR_BAD_FORMAT, "infers");
+  /* data blocks: outside WEIGHTS, shared by two constants */
+  im = fresh2(), r = tensor_rec2(im.p, T_B1), put32(im.p + r + 8 + 4, 0xffffffu), EXPECT(im, ENN_ERR_BAD_FORMAT, "outside the WEIGHTS");
+  im = fresh2(), r = tensor_rec2(im.p, T_B1), put32(im.p + r + 8 + 4, le32(im.p + tensor_rec2(im.p, T_W1) + 8 + 16)),
+  EXPECT(im, ENN_ERR_BAD_FORMAT, "overlaps");
+  /* quantisation: the image's record (rank 4: fields at 24), q8's (rank 1: at 12) */
+  im = fresh2(), r = tensor_rec2(im.p, T_IMAGE), put32(im.p + r + 24 + 4, 0), EXPECT(im, ENN_ERR_BAD_FORMAT, "quant_count is 0");
+  im = fresh2(), r = tensor_rec2(im.p, T_Q8), put32(im.p + r + 12 + 4, 2), EXPECT(im, ENN_ERR_BAD_FORMAT, "quant_count");
+  im = fresh2(), r = tensor_rec2(im.p, T_Q8), put32(im.p + r + 12, 1), EXPECT(im, ENN_ERR_BAD_FORMAT, "quant_axis");
+  im = fresh2(), r = tensor_rec2(im.p, T_Q8), put32(im.p + r + 12 + 8, 1u << 20), EXPECT(im, ENN_ERR_BAD_FORMAT, "QUANT");
+  /* table framing */
+  size_t t0;
+  im = fresh2(), t0 = sec_off(im.p, 2), put32(im.p + t0 + 4, 104), EXPECT(im, ENN_ERR_BAD_FORMAT, "reserved");
+  im = fresh2(), t0 = sec_off(im.p, 2), put32(im.p + t0, le32(im.p + t0) + 1), EXPECT(im, ENN_ERR_BAD_FORMAT, "past the end");
+  im = fresh2(), t0 = sec_off(im.p, 2), put32(im.p + t0, le32(im.p + t0) - 1), EXPECT(im, ENN_ERR_BAD_FORMAT, "after its");
+  im = fresh2(), t0 = sec_off(im.p, 2), put32(im.p + t0, 0x7fffffffu), EXPECT(im, ENN_ERR_BAD_FORMAT, "cannot fit");
+  /* an attribute record edited: conv1's stride (the first record) */
+  size_t a;
+  im = fresh2(), a = attr_rec(im.p, 0, 2), put32(im.p + a + 8, 0), EXPECT(im, ENN_ERR_BAD_FORMAT, "stride");
+  im = fresh2(), a = attr_rec(im.p, 0, 2), im.p[a + 3] = 0, EXPECT(im, ENN_OK, NULL); /* CRITICAL is advisory for known keys */
+}
+
 static void test_graph_and_meta_edits(void) {
   image im;
   size_t go, mo;
@@ -1165,6 +1403,18 @@ static int write_corpus(const char *dir) {
     FILE *f = fopen(path, "wb");
     if (!f || fwrite(p, 1, n, f) != n) return 1;
     fclose(f);
+    /* the same model in the 1.0 layout (still read) */
+    void *d1 = NULL;
+    size_t n1 = 0;
+    g = models[i].build();
+    enn_status st = enn_fmt_save_buffer(g, 1, NULL, &d1, &n1);
+    enn_graph_destroy(g);
+    if (st) return 1;
+    snprintf(path, sizeof path, "%s/valid_v1_%s.enn", dir, models[i].name);
+    f = fopen(path, "wb");
+    if (!f || fwrite(d1, 1, n1, f) != n1) return 1;
+    fclose(f);
+    free(d1);
     /* a few truncations of the tiny model */
     if (i == 0) {
       size_t lens[] = {16, n / 3, n / 2, n - 1};
@@ -1201,6 +1451,10 @@ int main(void) {
   ENN_RUN(test_tensor_edits);
   ENN_RUN(test_node_edits);
   ENN_RUN(test_graph_and_meta_edits);
+  ENN_RUN(test_v2_layout);
+  ENN_RUN(test_v1_v2_same_graph);
+  ENN_RUN(test_op_defaults_pinned);
+  ENN_RUN(test_v2_edits);
   ENN_RUN(test_seed_corpus);
   return enn_test_finish();
 }
