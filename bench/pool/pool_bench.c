@@ -1,11 +1,12 @@
 /*
  * Dispatch overhead of edgenn's thread pool (src/base/threadpool.c).
  *
- * Each of the T chunks of a job busy-waits W ns (W = 0, 2 us, 20 us). With
+ * Each of the T tasks of a job busy-waits W ns (W = 0, 2 us, 20 us). With
  * perfect parallelism a job takes W; the overhead is the median wall time
- * of enn_threadpool_parallel_for minus W. Also reported: the share of
- * worker chunks that workers ran (the caller takes over chunks no worker
- * has started, so with W = 0 it does nearly all of them itself).
+ * of enn_threadpool_parallel_for minus W. Also reported: the share of the
+ * T - 1 non-caller tasks that workers ran (tasks are claimed dynamically:
+ * the caller steals whatever no worker has started, so with W = 0 it does
+ * nearly all of them itself).
  *   hot:  back-to-back jobs (workers spinning), median of 2000 jobs;
  *   cold: one job after 1 ms idle (past the spin window: workers blocked on
  *         the condition variable), median of 200 jobs.
@@ -29,7 +30,7 @@ static double now_ns(void) {
 
 typedef struct job {
   double work_ns;
-  atomic_int by_worker; /* chunks with index > 0 run off the caller */
+  atomic_int by_worker; /* tasks run by a worker thread */
   pthread_t caller;
 } job;
 
@@ -49,7 +50,7 @@ static int cmp(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
-/* Median wall ns per job; *worker_share = worker chunks run by workers. */
+/* Median wall ns per job; *worker_share = tasks run by workers / (T - 1) per job. */
 static double measure(enn_threadpool *p, int T, double work_ns, int jobs, long gap_ns, double *worker_share) {
   double *v = malloc(sizeof(double) * (size_t)jobs);
   job j;
@@ -96,7 +97,7 @@ int main(int argc, char **argv) {
   }
   static const double works[3] = {0, 2000, 20000};
   if (json) printf("{\"pools\": [");
-  else printf("thread pool dispatch: overhead = median wall time per job - per-chunk work W\n");
+  else printf("thread pool dispatch: overhead = median wall time per job - per-task work W\n");
   for (int k = 0; k < nt; k++) {
     enn_threadpool *p = NULL;
     if (enn_threadpool_create(threads[k], NULL, &p) != ENN_OK) {
@@ -113,7 +114,7 @@ int main(int argc, char **argv) {
                "\"cold_overhead_ns\": %.1f, \"cold_worker_share\": %.3f}",
                w ? ", " : "", works[w], hot, hs, cold, cs);
       else
-        printf("  %d threads, W %5.0f ns: hot %8.0f ns (workers ran %3.0f%% of their chunks), "
+        printf("  %d threads, W %5.0f ns: hot %8.0f ns (workers ran %3.0f%% of T-1 tasks), "
                "after 1 ms idle %8.0f ns (%3.0f%%)\n",
                threads[k], works[w], hot, 100 * hs, cold, 100 * cs);
     }
