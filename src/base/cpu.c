@@ -98,6 +98,8 @@ const char *enn_isa_name(enn_isa isa) {
   case ENN_ISA_AVX2: return "avx2";
   case ENN_ISA_AVX512: return "avx512";
   case ENN_ISA_NEON: return "neon";
+  case ENN_ISA_AVX512VNNI: return "avx512vnni";
+  case ENN_ISA_NEONDOT: return "neondot";
   }
   return "?";
 }

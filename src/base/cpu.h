@@ -25,7 +25,13 @@ typedef enum enn_isa {
   ENN_ISA_REF = 0,
   ENN_ISA_AVX2 = 1,
   ENN_ISA_AVX512 = 2,
-  ENN_ISA_NEON = 3
+  ENN_ISA_NEON = 3,
+  /* Not a level: the tag of kernels of the avx512 level that also need
+   * AVX512-VNNI (kernels/select.c skips them on CPUs without it). */
+  ENN_ISA_AVX512VNNI = 4,
+  /* Likewise: kernels of the neon level that need the ARMv8.2 dot
+   * product (asimddp; kernels/select.c skips them on CPUs without it). */
+  ENN_ISA_NEONDOT = 5
 } enn_isa;
 
 /* Feature bits (enn_cpu.features). */
@@ -62,7 +68,7 @@ const enn_cpu *enn_cpu_get(void);
 enn_status enn_cpu_isa(enn_isa *out);
 static inline bool enn_cpu_has(uint32_t features) { return (enn_cpu_get()->features & features) == features; }
 
-/* "ref", "avx2", "avx512", "neon". */
+/* "ref", "avx2", "avx512", "neon" ("avx512vnni", "neondot" for the kernel tags). */
 const char *enn_isa_name(enn_isa isa);
 
 /* ------------------------------------------ pure helpers (tested directly) */

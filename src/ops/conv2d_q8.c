@@ -8,11 +8,21 @@
  * (multiplier, shift) per output channel and the activation into an integer
  * range; the kernel is kernels/ref/q8_conv_ref.h. Threads split the output
  * into blocks exactly as the f32 path does (integer results do not depend
- * on the split).
+ * on the split). Prepare then tries the SIMD fast paths (ops/fast_path.h:
+ * depthwise first, conv2d_q8_dw_fast.c, then the GEMM, conv2d_q8_fast.c);
+ * run uses the one found, else the reference.
  */
 #include "base/threadpool.h"
 #include "kernels/ref/q8_conv_ref.h"
+#include "ops/fast_path.h"
 #include "ops/qs8_ops.h"
+
+/* The prepared op: the reference parameters and a fast path (run NULL:
+ * the reference kernel runs). */
+typedef struct q8_conv_state {
+  enn_qs8_conv2d_params p;
+  enn_fast_path fast;
+} q8_conv_state;
 
 static enn_status q8_conv_geometry(const enn_node *n, const enn_tensor_desc *const *in, enn_conv2d_params *p,
                                    enn_tensor_desc *out) {
@@ -74,9 +84,10 @@ enn_status enn_qs8_conv2d_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   const enn_node *n = e->node;
   const int64_t oc = e->in_desc[1]->dims[0];
   if (oc < 1 || oc > INT32_MAX / 4) return enn_node_err(n, ENN_ERR_SHAPE, "output channels out of range");
-  enn_qs8_conv2d_params *p = enn_prepare_alloc(ctx, sizeof *p + 3 * (size_t)oc * sizeof(int32_t));
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  int32_t *arr = (int32_t *)(p + 1);
+  q8_conv_state *s = enn_prepare_alloc(ctx, sizeof *s + 3 * (size_t)oc * sizeof(int32_t));
+  if (!s) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  enn_qs8_conv2d_params *p = &s->p;
+  int32_t *arr = (int32_t *)(s + 1);
   enn_status st = q8_conv_geometry(n, e->in_desc, &p->geo, NULL);
   if (st) return st;
   const enn_tensor_desc *y = e->out_desc[0];
@@ -87,8 +98,12 @@ enn_status enn_qs8_conv2d_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   p->w_zp = arr;
   p->mult = arr + oc;
   p->shift = arr + 2 * oc;
-  e->state = p;
+  e->state = s;
   e->kernel = "enn_qs8_conv2d__ref";
+  const int8_t *w = e->in[1];
+  const int32_t *b = e->n_in > 2 ? e->in[2] : NULL;
+  if ((st = enn_qs8_dwconv_fast_prepare(e, ctx, p, w, b, &s->fast))) return st;
+  if (!s->fast.run && (st = enn_qs8_conv2d_fast_prepare(e, ctx, p, w, b, &s->fast))) return st;
   return ENN_OK;
 }
 
@@ -115,7 +130,9 @@ static void q8_conv_task(void *ctx, int32_t begin, int32_t end, int32_t thread) 
 }
 
 void enn_qs8_conv2d_run(const enn_exec *e) {
-  const enn_qs8_conv2d_params *p = e->state;
+  const q8_conv_state *s = e->state;
+  if (enn_fast_run(e, &s->fast)) return;
+  const enn_qs8_conv2d_params *p = &s->p;
   const enn_conv2d_params *g = &p->geo;
   const int32_t *b = e->n_in > 2 ? e->in[2] : NULL;
   const int32_t T = enn_threadpool_threads(e->pool);

@@ -3,12 +3,21 @@
  * 8-bit): x[..., K] int8 per tensor, w[N, K] int8 per tensor or per output
  * (axis 0, zero points allowed), optional b[N] int32 -> y[..., N] int8 per
  * tensor with a fused clamp. Prepare computes one (multiplier, shift) per
- * output and the activation's integer range; the kernel is
- * kernels/ref/q8_fc_ref.h. Threads split rows x outputs like the f32 path.
+ * output and the activation's integer range; the kernel is the int8 GEMM
+ * (conv2d_q8_fast.c) when one applies, else kernels/ref/q8_fc_ref.h.
+ * Threads split rows x outputs like the f32 path.
  */
 #include "base/threadpool.h"
 #include "kernels/ref/q8_fc_ref.h"
+#include "ops/fast_path.h"
 #include "ops/qs8_ops.h"
+
+/* The prepared op: the reference parameters and a fast path (run NULL:
+ * the reference kernel runs). */
+typedef struct q8_fc_state {
+  enn_qs8_fc_params p;
+  enn_fast_path fast;
+} q8_fc_state;
 
 static enn_status q8_fc_shape(const enn_node *n, const enn_tensor_desc *const *in, enn_qs8_fc_params *p,
                               enn_tensor_desc *out) {
@@ -49,9 +58,10 @@ enn_status enn_qs8_fc_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   const enn_node *n = e->node;
   const int64_t nout = e->in_desc[1]->dims[0];
   if (nout < 1 || nout > INT32_MAX / 4) return enn_node_err(n, ENN_ERR_SHAPE, "outputs out of range");
-  enn_qs8_fc_params *p = enn_prepare_alloc(ctx, sizeof *p + 3 * (size_t)nout * sizeof(int32_t));
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  int32_t *arr = (int32_t *)(p + 1);
+  q8_fc_state *s = enn_prepare_alloc(ctx, sizeof *s + 3 * (size_t)nout * sizeof(int32_t));
+  if (!s) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  enn_qs8_fc_params *p = &s->p;
+  int32_t *arr = (int32_t *)(s + 1);
   enn_status st = q8_fc_shape(n, e->in_desc, p, NULL);
   if (st) return st;
   const enn_tensor_desc *y = e->out_desc[0];
@@ -63,9 +73,10 @@ enn_status enn_qs8_fc_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   p->w_zp = arr;
   p->mult = arr + nout;
   p->shift = arr + 2 * nout;
-  e->state = p;
+  e->state = s;
   e->kernel = "enn_qs8_fully_connected__ref";
-  return ENN_OK;
+  s->fast.run = NULL;
+  return enn_qs8_fc_fast_prepare(e, ctx, p, e->in[1], e->n_in > 2 ? e->in[2] : NULL, &s->fast);
 }
 
 /* Below this many MACs the layer runs on the calling thread only. */
@@ -91,7 +102,9 @@ static void q8_fc_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
 }
 
 void enn_qs8_fc_run(const enn_exec *e) {
-  const enn_qs8_fc_params *p = e->state;
+  const q8_fc_state *s = e->state;
+  if (enn_fast_run(e, &s->fast)) return;
+  const enn_qs8_fc_params *p = &s->p;
   const int32_t *b = e->n_in > 2 ? e->in[2] : NULL;
   const int32_t T = enn_threadpool_threads(e->pool);
   if (T == 1 || p->rows * p->n * p->k < Q8_FC_PAR_MIN_MACS) {

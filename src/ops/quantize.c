@@ -16,12 +16,22 @@
  *
  * Prepare resolves per-axis parameters into per-channel arrays over the
  * view [outer, channels, inner]; when both the input and output of a
- * requantisation are per axis they must share the axis.
+ * requantisation are per axis they must share the axis. A per-tensor
+ * f32 -> i8 Quantize runs the QS8_QUANTIZE kernel of the session's ISA
+ * when there is one (kernels.h; bit-exact with the reference).
  */
 #include <string.h>
 
+#include "kernels/kernels.h"
 #include "kernels/ref/q8_quantize_ref.h"
 #include "ops/qs8_ops.h"
+
+/* Quantize's prepared state: the reference parameters and the SIMD kernel
+ * for per-tensor f32 -> i8 (NULL: the reference runs). */
+typedef struct quant_state {
+  enn_qs8_quant_params p;
+  const enn_kernel *k;
+} quant_state;
 
 static bool is_8bit(enn_dtype t) { return t == ENN_DTYPE_I8 || t == ENN_DTYPE_U8; }
 
@@ -97,10 +107,11 @@ static enn_status quantize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   memset(&v, 0, sizeof v);
   channel_view(y, requant && x->quant.count > 1 ? &x->quant : &y->quant, &v);
   const size_t c = (size_t)v.channels;
-  enn_qs8_quant_params *p = enn_prepare_alloc(ctx, sizeof *p + c * (sizeof(float) + 4 * sizeof(int32_t)));
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  quant_state *qs = enn_prepare_alloc(ctx, sizeof *qs + c * (sizeof(float) + 4 * sizeof(int32_t)));
+  if (!qs) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  enn_qs8_quant_params *p = &qs->p;
   *p = v;
-  float *scale = (float *)(p + 1);
+  float *scale = (float *)(qs + 1);
   int32_t *zi = (int32_t *)(scale + c), *zo = zi + c, *mult = zo + c, *shift = mult + c;
   p->in_dtype = x->dtype;
   p->out_dtype = y->dtype;
@@ -119,14 +130,21 @@ static enn_status quantize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
     p->mult = mult;
     p->shift = shift;
   }
-  e->state = p;
+  e->state = qs;
   e->kernel = requant ? "enn_qs8_requantize__ref" : "enn_qs8_quantize__ref";
+  if (!requant && y->dtype == ENN_DTYPE_I8 && v.channels == 1 &&
+      (qs->k = enn_kernel_find(ENN_KOP_QS8_QUANTIZE, ENN_DTYPE_I8, 0, 0)))
+    e->kernel = qs->k->name;
   return ENN_OK;
 }
 
 static void quantize_run(const enn_exec *e) {
-  const enn_qs8_quant_params *p = e->state;
-  if (p->in_dtype == ENN_DTYPE_F32) enn_qs8_quantize__ref(p, e->in[0], e->out[0]);
+  const quant_state *qs = e->state;
+  const enn_qs8_quant_params *p = &qs->p;
+  if (qs->k)
+    qs->k->fn.qs8_quantize((size_t)(p->outer * p->inner), e->in[0], e->out[0], p->scale[0], p->zp_out[0], p->qmin,
+                           p->qmax, p->rounding);
+  else if (p->in_dtype == ENN_DTYPE_F32) enn_qs8_quantize__ref(p, e->in[0], e->out[0]);
   else enn_qs8_requantize__ref(p, e->in[0], e->out[0]);
 }
 

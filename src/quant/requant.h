@@ -75,9 +75,12 @@ static inline int32_t enn_multiply_by_quantized_multiplier(int32_t acc, int32_t 
   return enn_rounding_divide_by_pot(enn_sat_round_doubling_high_mul(x, m), right);
 }
 
-/* The complete requantisation of one accumulator to int8 / uint8 range. */
+/* The complete requantisation of one accumulator to int8 / uint8 range.
+ * The zero-point add wraps modulo 2^32 (as the SIMD kernels' 32-bit lanes
+ * do; it only matters for a rescaled value within |zp| of the int32 ends,
+ * where TFLite's signed add would be undefined behaviour). */
 static inline int32_t enn_requantize(int32_t acc, int32_t m, int32_t shift, int32_t zp, int32_t qmin, int32_t qmax) {
-  int32_t v = enn_multiply_by_quantized_multiplier(acc, m, shift) + zp;
+  const int32_t v = (int32_t)((uint32_t)enn_multiply_by_quantized_multiplier(acc, m, shift) + (uint32_t)zp);
   return v < qmin ? qmin : (v > qmax ? qmax : v);
 }
 

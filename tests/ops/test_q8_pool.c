@@ -10,6 +10,7 @@
  *     against the test's own statement of the rescale, and within one unit
  *     of the real mean.
  */
+#include "kernels/kernels.h"
 #include "q8_harness.h"
 
 /* ----------------------------------------------------------- 2-D pools */
@@ -127,7 +128,9 @@ static void test_pool_hand(void) {
     CHECK(yd.quant.count == 1 && yd.quant.scale[0] == s && yd.quant.zero_point[0] == zp);
     enn_graph_destroy(g);
   }
-  CHECK(strcmp(o.kernel, "enn_qs8_avg_pool2d__ref") == 0);
+  const enn_kernel *ka = enn_kernel_find(ENN_KOP_QS8_AVGPOOL, ENN_DTYPE_I8, 0, 0); /* fast paths, if any */
+  const enn_kernel *km = enn_kernel_find(ENN_KOP_QS8_MAXPOOL, ENN_DTYPE_I8, 0, 0);
+  CHECK(strcmp(o.kernel, ka ? ka->name : "enn_qs8_avg_pool2d__ref") == 0);
   /* rounding of the raw sum: [-1, -2] / 2 = -1.5 -> -2; [1, 2] -> 1.5 -> 2; [-1, 0] -> -0.5 -> -1 */
   const int8_t x2[6] = {-1, -2, 1, 2, -1, 0};
   in = qt_q(qt_t(ENN_DTYPE_I8, 4, (int64_t[]){1, 1, 6, 1}, x2, 0), &s, &zp);
@@ -154,7 +157,7 @@ static void test_pool_hand(void) {
   pool_attrs(&c4, ENN_OP_MAX_POOL, &a);
   CHECK_OK(qt_run(ENN_OP_MAX_POOL, "mp", &a, &in, 1, NULL, y, sizeof y, NULL, &o));
   CHECK(y[0] == 10 && y[1] == 10);
-  CHECK(strcmp(o.kernel, "enn_qs8_max_pool2d__ref") == 0);
+  CHECK(strcmp(o.kernel, km ? km->name : "enn_qs8_max_pool2d__ref") == 0);
 }
 
 static void test_pool_random(void) {
@@ -319,8 +322,13 @@ static void check_mean(enn_op op, int32_t rank, const int64_t *dims, const int *
   }
   CHECK_MSG(bad == 0, "%s rank %d keepdims %d: %ld of %ld wrong", enn_op_name(op), rank, keepdims, bad, n_out);
   CHECK(far == 0);
-  if (st == ENN_OK)
-    CHECK(strcmp(o.kernel, op == ENN_OP_GLOBAL_AVG_POOL ? "enn_qs8_global_avg_pool__ref" : "enn_qs8_reduce_mean__ref") == 0);
+  if (st == ENN_OK) { /* the fast mean over H, W of NHWC, if any, else the reference */
+    const enn_kernel *kg = enn_kernel_find(ENN_KOP_QS8_GAVGPOOL, ENN_DTYPE_I8, 0, 0);
+    const bool hw_mean = rank == 4 && !reduce[0] && reduce[1] && reduce[2] && !reduce[3];
+    CHECK(strcmp(o.kernel, kg && hw_mean ? kg->name
+                                         : (op == ENN_OP_GLOBAL_AVG_POOL ? "enn_qs8_global_avg_pool__ref"
+                                                                         : "enn_qs8_reduce_mean__ref")) == 0);
+  }
   free(x);
   free(got);
   free(want);
