@@ -199,7 +199,12 @@ int main(int argc, char **argv) {
     fprintf(stderr, "kernel_bench: unknown --net %s (mobilenet_v2, resnet8)\n", net);
     return 2;
   }
-  const enn_isa levels[3] = {ENN_ISA_REF, ENN_ISA_AVX2, ENN_ISA_AVX512};
+#if defined(__aarch64__)
+  const enn_isa levels[] = {ENN_ISA_REF, ENN_ISA_NEON};
+#else
+  const enn_isa levels[] = {ENN_ISA_REF, ENN_ISA_AVX2, ENN_ISA_AVX512};
+#endif
+  const int n_levels = (int)(sizeof levels / sizeof levels[0]);
   printf("%s layers, %d thread(s), best of %d (%s time), %s caches\n", net, threads, reps,
          threads > 1 ? "wall" : "thread CPU", g_flush ? "cold" : "hot");
   printf("%-26s %3s %-38s %10s %9s %10s\n", "layer", "x", "kernel", "us", "GFLOP/s", "us x count");
@@ -210,7 +215,7 @@ int main(int argc, char **argv) {
     const int ho = (l->h + l->stride - 1) / l->stride;
     const double macs = l->fc ? (double)l->cin * l->cout
                               : (double)ho * ho * l->cout * l->k * l->k * (l->cin / l->groups);
-    for (int v = 0; v < 3; v++) {
+    for (int v = 0; v < n_levels; v++) {
       if (v == 0 && !with_ref) continue;
       if (!enn_kernel_isa_supported(levels[v])) continue;
       char kn[96];
@@ -221,7 +226,7 @@ int main(int argc, char **argv) {
              t * 1e6 * l->count);
     }
   }
-  for (int v = 0; v < 3; v++)
+  for (int v = 0; v < n_levels; v++)
     if (total[v] > 0) printf("sum over the net at %-6s: %.3f ms\n", enn_isa_name(levels[v]), total[v] * 1e3);
   free(g_flush);
   return 0;

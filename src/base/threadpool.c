@@ -233,6 +233,13 @@ static void *worker_main(void *arg) {
 /* Stores generation g and wakes sleeping workers. */
 static void publish(enn_threadpool *p, unsigned g) {
   atomic_store(&p->gen, g);
+  /* A full fence between the store and the load of the handshake: the C11
+   * seq_cst store/load pair already orders them, but qemu-user's
+   * translation of AArch64 STLR;LDAR onto an x86 host does not (observed:
+   * a lost wake-up under qemu-aarch64); the fence costs nothing on x86
+   * (the seq_cst store is already a locked op) and keeps the handshake
+   * right under emulation. */
+  atomic_thread_fence(memory_order_seq_cst);
   if (atomic_load(&p->sleepers) > 0) {
     pthread_mutex_lock(&p->mu);
     pthread_cond_broadcast(&p->wake);
@@ -361,6 +368,7 @@ void enn_threadpool_parallel_for(enn_threadpool *p, int32_t n, enn_range_fn fn, 
   }
   pthread_mutex_lock(&p->mu);
   atomic_store(&p->caller_waits, 1);
+  atomic_thread_fence(memory_order_seq_cst); /* see publish() */
   while (atomic_load(&p->pending) != 0) pthread_cond_wait(&p->done, &p->mu);
   atomic_store(&p->caller_waits, 0);
   pthread_mutex_unlock(&p->mu);
