@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "kernels/kernels.h"
+#include "kernels/ref/winograd_ref.h"
 
 size_t enn_f32_pack_gemm_floats(int64_t n, int64_t kdim, int32_t nr) {
   const int64_t panels = (n + nr - 1) / nr;
@@ -37,4 +38,16 @@ void enn_f32_pack_dwconv(int64_t c, int32_t kh, int32_t kw, int32_t cr, const fl
     for (int64_t t = 0; t < taps; t++, out += cr)
       for (int32_t j = 0; j < cr; j++) out[j] = c0 + j < c ? w[(c0 + j) * taps + t] : 0.0f;
   }
+}
+
+void enn_f32_pack_wino43(int64_t oc, int64_t ic, int32_t nr, const float *w, float *out) {
+  const size_t xs = enn_f32_pack_gemm_floats(oc, ic, nr), pstride = (size_t)nr * (size_t)(1 + ic);
+  memset(out, 0, 36 * xs * sizeof(float));
+  float u[36];
+  for (int64_t o = 0; o < oc; o++)
+    for (int64_t c = 0; c < ic; c++) {
+      enn_f32_wino43_filter(w + o * 9 * ic + c, (ptrdiff_t)(3 * ic), (ptrdiff_t)ic, u);
+      const size_t at = (size_t)(o / nr) * pstride + (size_t)nr * (size_t)(1 + c) + (size_t)(o % nr);
+      for (int xi = 0; xi < 36; xi++) out[(size_t)xi * xs + at] = u[xi];
+    }
 }

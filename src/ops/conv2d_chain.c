@@ -20,16 +20,21 @@
  * grouping, so each knows its role: all but the block's last node run
  * nothing; the last runs the block.
  *
- * Pipeline, per output row of the depthwise (threads take contiguous
- * ranges of rows): the k input rows it needs are expanded (GEMM of one
- * input row: W pixels x C_in by the packed expand weights) into a ring of
- * k rows kept per thread in scratch (a row computed for the previous
- * output row is reused; a thread recomputes at most k - stride rows its
- * neighbour also computes), the depthwise kernel turns them into one
- * output row in scratch, and the project GEMM writes the block's output
- * row. Every element is computed by the same kernels with the same
- * operands as in the unfused layers, so results are bit-identical to the
- * unfused fast path for any thread count.
+ * Pipeline, per output row of the depthwise (the rows are cut into
+ * enn_par_tasks() contiguous ranges, several per thread, claimed
+ * dynamically by the pool): the k input rows it needs are expanded (GEMM of
+ * one input row: W pixels x C_in by the packed expand weights) into a ring
+ * of k rows kept per thread in scratch, each slot tagged with the input row
+ * it holds (a row computed for the previous output row is reused; the tags
+ * live in the thread's scratch and are reset once per run, so a thread
+ * that runs adjacent ranges one after the other, as the pool's lanes do,
+ * keeps its ring across them, and only where ranges meet on different
+ * threads are k - stride rows computed twice), the depthwise kernel turns
+ * them into one output row in scratch, and the project GEMM writes the
+ * block's output row. A ring row is the same bytes whichever task computed
+ * it. Every element is computed by the same kernels with the same operands
+ * as in the unfused layers, so results are bit-identical to the unfused
+ * fast path for any thread count and schedule.
  *
  * Memory safety: the memory plan treats the block's three nodes as
  * separate steps, so the block input (read by the last node) may share
@@ -183,23 +188,28 @@ typedef struct chain {
   const float *wd;       /* packed depthwise weights */
   enn_f32_epi epd;
   const float *zero;     /* w * chid zeros (a padding row) */
-  size_t ring_bytes, row_bytes, per_thread;
+  size_t ring_bytes, row_bytes, per_thread; /* per thread: ring, depthwise row, ring tags */
+  int64_t macs;                              /* of the whole block */
 } chain;
+
+#define RING_MAX 5 /* k <= 5 */
+#define TAG_BYTES ((size_t)ENN_ALIGN) /* RING_MAX int64 tags, padded */
 
 static void noop_run(const enn_exec *e, const void *state) {
   ENN_UNUSED(e);
   ENN_UNUSED(state);
 }
 
-/* Output rows [r0, r1) (of nb*oh) through the pipeline; ring / drow are
- * this thread's scratch. */
-static void pipeline(const chain *c, const float *x, float *y, float *ring, float *drow, int64_t r0, int64_t r1) {
+/* Output rows [r0, r1) (of nb*oh) through the pipeline; ring / drow / tag
+ * are this thread's scratch (tag[slot]: the input row ring slot `slot`
+ * holds for this run, -1 none). */
+static void pipeline(const chain *c, const float *x, float *y, float *ring, float *drow, int64_t *tag, int64_t r0,
+                     int64_t r1) {
   const size_t wrow = (size_t)c->w * (size_t)c->chid, xrow = (size_t)c->w * (size_t)c->cin;
-  int64_t tag[5] = {-1, -1, -1, -1, -1};
   const int32_t ycols = c->has_p ? c->cout : c->chid;
   for (int64_t r = r0; r < r1; r++) {
     const int32_t nbi = (int32_t)(r / c->oh), oy = (int32_t)(r % c->oh);
-    const float *rows[5];
+    const float *rows[RING_MAX];
     for (int32_t ky = 0; ky < c->k; ky++) {
       const int32_t iy = oy * c->stride - c->pt + ky;
       if (iy < 0 || iy >= c->h) {
@@ -238,12 +248,18 @@ typedef struct chain_job {
   float *out;
 } chain_job;
 
+/* Thread t's scratch: ring, depthwise row, tags. */
+static int64_t *thread_tags(const chain *c, char *scratch, int32_t t) {
+  return (int64_t *)(void *)(scratch + (size_t)t * c->per_thread + c->ring_bytes + c->row_bytes);
+}
+
 static void pipeline_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
   const chain_job *j = ctx;
   char *sc = j->scratch + (size_t)thread * j->c->per_thread;
   float *ring = (float *)(void *)sc, *drow = (float *)(void *)(sc + j->c->ring_bytes);
+  int64_t *tag = thread_tags(j->c, j->scratch, thread);
   for (int32_t t = begin; t < end; t++)
-    pipeline(j->c, j->x, j->y, ring, drow, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
+    pipeline(j->c, j->x, j->y, ring, drow, tag, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
 }
 
 /* The depthwise layer alone over rows [r0, r1): in (nb*h rows of w*chid)
@@ -252,7 +268,7 @@ static void dw_pass(const chain *c, const float *in, float *out, int64_t r0, int
   const size_t wrow = (size_t)c->w * (size_t)c->chid;
   for (int64_t r = r0; r < r1; r++) {
     const int32_t nbi = (int32_t)(r / c->oh), oy = (int32_t)(r % c->oh);
-    const float *rows[5];
+    const float *rows[RING_MAX];
     for (int32_t ky = 0; ky < c->k; ky++) {
       const int32_t iy = oy * c->stride - c->pt + ky;
       rows[ky] = (iy < 0 || iy >= c->h) ? c->zero : in + ((size_t)nbi * (size_t)c->h + (size_t)iy) * wrow;
@@ -281,15 +297,21 @@ static void chain_run(const enn_exec *e, const void *state) {
   float *y = e->out[0];
   const int64_t rows = (int64_t)c->nb * c->oh;
   const int32_t T = enn_threadpool_threads(e->pool);
-  const int32_t tasks = (int32_t)(rows < T ? rows : T);
+  const int32_t tasks = enn_par_tasks(rows, c->macs, T);
+  /* any thread index < T may run a task once there are two or more */
+  const int32_t used = tasks > 1 ? T : 1;
   const size_t xbytes = (size_t)tensor_bytes(c->nb, c->h, c->w, c->cin);
   const size_t ybytes = (size_t)tensor_bytes(c->nb, c->oh, c->ow, c->has_p ? c->cout : c->chid);
   const bool fused = g_fusion != 2 && !overlap(x, xbytes, y, ybytes) &&
-                     !overlap(x, xbytes, e->scratch, c->per_thread * (size_t)tasks) &&
-                     c->per_thread * (size_t)tasks <= e->scratch_bytes;
+                     !overlap(x, xbytes, e->scratch, c->per_thread * (size_t)used) &&
+                     c->per_thread * (size_t)used <= e->scratch_bytes;
   chain_job j = {c, x, y, e->scratch, tasks, rows, NULL, NULL};
   g_runs[fused ? 0 : 1]++;
   if (fused) {
+    for (int32_t t = 0; t < used; t++) {
+      int64_t *tag = thread_tags(c, e->scratch, t);
+      for (int32_t s = 0; s < RING_MAX; s++) tag[s] = -1;
+    }
     if (tasks <= 1) pipeline_task(&j, 0, 1, 0);
     else enn_threadpool_parallel_for(e->pool, tasks, pipeline_task, &j);
     return;
@@ -312,6 +334,10 @@ static void chain_run(const enn_exec *e, const void *state) {
 
 /* Static names of the block runners (kernel names must outlive sessions). */
 static const char *runner_name(const chain_spec *s, enn_isa isa) {
+  if (isa == ENN_ISA_NEON) {
+    if (s->has_e && s->has_p) return "enn_f32_dwsep_pw_dw_pw__neon";
+    return s->has_p ? "enn_f32_dwsep_dw_pw__neon" : "enn_f32_dwsep_pw_dw__neon";
+  }
   const bool a512 = isa == ENN_ISA_AVX512;
   if (s->has_e && s->has_p) return a512 ? "enn_f32_dwsep_pw_dw_pw__avx512" : "enn_f32_dwsep_pw_dw_pw__avx2";
   if (s->has_p) return a512 ? "enn_f32_dwsep_dw_pw__avx512" : "enn_f32_dwsep_dw_pw__avx2";
@@ -326,7 +352,7 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
   chain_spec s;
   if (!find_chain(e->graph, e->index, &s)) return ENN_OK;
   const enn_kernel *kd = enn_kernel_find(ENN_KOP_DWCONV, ENN_DTYPE_F32, s.d.kh, s.d.kw);
-  if (!kd || (kd->isa != ENN_ISA_AVX2 && kd->isa != ENN_ISA_AVX512)) return ENN_OK;
+  if (!kd || (kd->isa != ENN_ISA_AVX2 && kd->isa != ENN_ISA_AVX512 && kd->isa != ENN_ISA_NEON)) return ENN_OK;
   *handled = true;
   if (e->index != s.first + s.len - 1) { /* computed by the block's last node */
     fp->run = noop_run;
@@ -369,7 +395,10 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
   c->zero = zero;
   c->ring_bytes = c->has_e ? enn_align_up((size_t)c->k * (size_t)c->w * (size_t)c->chid * sizeof(float), ENN_ALIGN) : 0;
   c->row_bytes = c->has_p ? enn_align_up((size_t)c->ow * (size_t)c->chid * sizeof(float), ENN_ALIGN) : 0;
-  c->per_thread = c->ring_bytes + c->row_bytes;
+  c->per_thread = c->ring_bytes + c->row_bytes + TAG_BYTES;
+  c->macs = (int64_t)c->nb * c->oh * c->ow * c->chid * c->k * c->k +
+            (c->has_e ? (int64_t)c->nb * c->h * c->w * c->cin * c->chid : 0) +
+            (c->has_p ? (int64_t)c->nb * c->oh * c->ow * c->chid * c->cout : 0);
   const int32_t T = e->threads > 1 ? e->threads : 1;
   e->scratch_bytes = c->per_thread * (size_t)T;
   fp->run = chain_run;

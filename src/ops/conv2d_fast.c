@@ -8,23 +8,35 @@
  *   DW     depthwise (groups = ic = oc), 3x3 or 5x5, no dilation: one
  *          DWCONV call per output row with kh input-row pointers, a zero
  *          row (prepared once) standing for vertical padding.
+ *   WINO   dense 3x3 stride 1 where it pays: Winograd F(4x4, 3x3)
+ *          (conv2d_winograd.c).
  *   IGEMM  everything else (dense k x k, strided 1x1, grouped, dilated):
- *          per tile of MR output pixels an indirection table of kh*kw x MR
- *          input-pixel pointers (padding taps point at a zero vector) is
- *          built in per-thread scratch, then the indirect GEMM runs over
- *          the panels.
+ *          per tile of at most MR output pixels an indirection table of
+ *          kh*kw x MR input-pixel pointers (padding taps point at a zero
+ *          vector), then the indirect GEMM runs over the panels. With one
+ *          group the tables of all tiles are built once, on the first run
+ *          (the input's address is fixed by the memory plan), else per
+ *          tile in per-thread scratch.
  *          With fewer than 16 input channels (the 3-channel stem) a tap is
  *          a whole kernel row (ROWS): kw neighbouring pixels are kw*ic
  *          contiguous floats, so the kernel runs kc = kw*ic per pointer;
- *          rows crossing the left / right edge are copied with zeros into
- *          scratch.
+ *          rows crossing the left / right edge are copied with zeros, into
+ *          persistent per-tile buffers refreshed every run when the tables
+ *          are cached (building every tile's table each run cost a third
+ *          of MobileNetV2's stem).
+ * Output rows (pixels) are cut into balanced micro-tiles of at most MR
+ * rows (36 = 6 x 6, not 7 x 5 + 1): the kernels run a tile of exactly mr
+ * rows, so no FMA is spent on rows that are not stored.
  * Weights and bias are packed once here. Work splits over the thread pool
- * into one task per thread: by output rows (pixels) or by weight panels,
- * whichever leaves the busiest thread fewer tiles; every output element
- * is computed by the same instruction sequence whatever the split, so
- * results are identical for any thread count. Panels are walked in blocks
- * that fit in L2, rows inside a block, so big weight matrices are read
- * from memory once per task.
+ * into a grid of tasks, ranges of whole MR-row micro-tiles x ranges of
+ * NR-column weight panels, about enn_par_tasks() of them (several per
+ * thread, so the pool's dynamic claiming can rebalance around a stalled
+ * thread): split first along panels when the weights outweigh the
+ * activations (n > rows: late layers, FC), else along tiles. Every output
+ * element is computed by the same instruction sequence whatever the split,
+ * so results are identical for any thread count. Panels are walked in
+ * blocks that fit in L2, rows inside a block, so big weight matrices are
+ * read from memory once per task.
  */
 #include <string.h>
 
@@ -41,23 +53,43 @@ static void post_act(float *c, int64_t rows, int64_t cols, size_t ld, const enn_
   for (int64_t r = 0; r < rows; r++) enn_act_f32_array(c + (size_t)r * ld, cols, act);
 }
 
-/* One task per thread over rows x panels: rows when that leaves the
- * busiest thread no more tiles than splitting panels would. */
-static void choose_split(int64_t rows, int64_t panels, int32_t mr, int32_t T, int64_t macs, bool *by_rows,
-                         int32_t *tasks) {
-  *by_rows = true;
-  *tasks = 1;
-  if (T <= 1 || macs < ENN_FAST_PAR_MIN_MACS) return;
-  const int64_t cost_rows = cdiv(cdiv(rows, T), mr) * panels;
-  const int64_t cost_cols = cdiv(rows, mr) * cdiv(panels, T);
-  *by_rows = cost_rows <= cost_cols;
-  const int64_t units = *by_rows ? rows : panels;
-  *tasks = (int32_t)min64(units, T);
-}
+
+/* Balanced row tiles: tile t of nt over `rows` rows starts here (every
+ * tile has ceil or floor of rows / nt rows, at most the kernel's MR when
+ * nt = ceil(rows / MR)), so no tile computes rows it does not store. */
+static inline int64_t tile_start(int64_t rows, int64_t nt, int64_t t) { return rows * t / nt; }
 
 static void task_range(int64_t units, int32_t tasks, int32_t t, int64_t *u0, int64_t *u1) {
   *u0 = units * t / tasks;
   *u1 = units * (t + 1) / tasks;
+}
+
+/* A task grid over `tiles` MR-row tiles x `panels` weight panels: rt
+ * ranges of tiles x pt ranges of panels, task t = tile range t / pt, panel
+ * range t % pt (consecutive tasks share their input rows). */
+typedef struct grid {
+  int64_t tiles, panels;
+  int32_t rt, pt;
+} grid;
+
+static grid choose_grid(int64_t rows, int64_t tiles, int64_t panels, int32_t nr, int32_t T, int64_t macs) {
+  grid s = {tiles, panels, 1, 1};
+  if (T <= 1 || macs < ENN_FAST_PAR_MIN_MACS) return s;
+  const int32_t want = enn_par_tasks(tiles * panels, macs, T);
+  if (panels * nr > rows) { /* weights outweigh activations: each panel read by few tasks */
+    s.pt = (int32_t)min64(panels, want);
+    s.rt = (int32_t)min64(tiles, cdiv(want, s.pt));
+  } else {
+    s.rt = (int32_t)min64(tiles, want);
+    s.pt = (int32_t)min64(panels, cdiv(want, s.rt));
+  }
+  return s;
+}
+
+/* Task t of the grid: tiles [*t0, *t1), panels [*p0, *p1). */
+static void grid_task(const grid *s, int32_t t, int64_t *t0, int64_t *t1, int64_t *p0, int64_t *p1) {
+  task_range(s->tiles, s->rt, t / s->pt, t0, t1);
+  task_range(s->panels, s->pt, t % s->pt, p0, p1);
 }
 
 /* ------------------------------------------------------------ GEMM plan */
@@ -98,8 +130,9 @@ static void gemm_block(const enn_gemm_plan *g, const float *a, float *c, int64_t
     for (int64_t pb = p0; pb < p1; pb += g->pblock) {
       const int64_t pe = min64(pb + g->pblock, p1);
       const int64_t col0 = pb * NR, ncols = min64(pe * NR, g->n) - col0;
-      for (int64_t r = r0; r < r1; r += MR) {
-        const int64_t mr = min64(MR, r1 - r);
+      const int64_t nt = cdiv(r1 - r0, MR);
+      for (int64_t t = 0; t < nt; t++) {
+        const int64_t r = r0 + tile_start(r1 - r0, nt, t), mr = r0 + tile_start(r1 - r0, nt, t + 1) - r;
         float *ct = cg + (size_t)r * g->c_stride + (size_t)col0;
         g->k->fn.gemm((size_t)mr, (size_t)ncols, (size_t)g->kc, ag + (size_t)r * g->a_stride, g->a_stride,
                       wg + (size_t)pb * pstride, ct, g->c_stride, &g->ep);
@@ -117,31 +150,30 @@ typedef struct gemm_job {
   const enn_gemm_plan *g;
   const float *a;
   float *c;
-  bool by_rows;
-  int32_t tasks;
-  int64_t panels;
+  grid s;
 } gemm_job;
 
 static void gemm_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
   ENN_UNUSED(thread);
   const gemm_job *j = ctx;
-  for (int32_t t = begin; t < end; t++) {
-    int64_t u0, u1;
-    task_range(j->by_rows ? j->g->rows : j->panels, j->tasks, t, &u0, &u1);
-    if (j->by_rows) gemm_block(j->g, j->a, j->c, u0, u1, 0, j->panels);
-    else gemm_block(j->g, j->a, j->c, 0, j->g->rows, u0, u1);
+  const int64_t MR = j->g->k->mr;
+  for (int32_t t = begin; t < end; t++) { /* whole MR-row tiles */
+    int64_t t0, t1, p0, p1;
+    grid_task(&j->s, t, &t0, &t1, &p0, &p1);
+    gemm_block(j->g, j->a, j->c, t0 * MR, min64(t1 * MR, j->g->rows), p0, p1);
   }
 }
 
 void enn_gemm_plan_run(const enn_gemm_plan *g, const float *a, float *c, struct enn_threadpool *pool) {
-  gemm_job j = {g, a, c, true, 1, cdiv(g->n, g->k->nr)};
-  const int64_t macs = g->rows * g->n * g->kc * g->groups;
-  choose_split(g->rows, j.panels, g->k->mr, enn_threadpool_threads(pool), macs, &j.by_rows, &j.tasks);
-  if (j.tasks <= 1) {
-    gemm_block(g, a, c, 0, g->rows, 0, j.panels);
+  const int64_t panels = cdiv(g->n, g->k->nr), macs = g->rows * g->n * g->kc * g->groups;
+  gemm_job j = {g, a, c,
+                choose_grid(g->rows, cdiv(g->rows, g->k->mr), panels, g->k->nr, enn_threadpool_threads(pool), macs)};
+  const int32_t tasks = j.s.rt * j.s.pt;
+  if (tasks <= 1) {
+    gemm_block(g, a, c, 0, g->rows, 0, panels);
     return;
   }
-  enn_threadpool_parallel_for(pool, j.tasks, gemm_task, &j);
+  enn_threadpool_parallel_for(pool, tasks, gemm_task, &j);
 }
 
 /* ------------------------------------------------------------ Conv2D */
@@ -149,10 +181,17 @@ enum { MODE_GEMM = 0, MODE_DW, MODE_IGEMM };
 
 /* The indirection tables of all output tiles (tile t at ptrs + t*ks*MR)
  * for input address x (NULL: not built yet). Mutable through the const
- * fast-path state: filled by the first run. */
+ * fast-path state: filled by the first run. In ROWS mode the tiles with a
+ * window crossing the left / right edge (border_tile[i], i < n_border)
+ * point at zero-padded copies of their rows in border + i * border_floats,
+ * refreshed every run. */
 typedef struct ind_cache {
   const void *x;
   const float **ptrs;
+  int64_t n_border;
+  const int64_t *border_tile;
+  float *border;
+  size_t border_floats;
 } ind_cache;
 
 typedef struct conv_fast {
@@ -169,8 +208,9 @@ typedef struct conv_fast {
   int32_t ks, kc;      /* IGEMM taps (kh*kw, or kh in ROWS mode) and floats per tap */
   int32_t pblock;      /* IGEMM panels per cache block */
   size_t ptr_bytes;    /* IGEMM: indirection table bytes per thread */
-  struct ind_cache *ind; /* IGEMM, one group, not ROWS: every tile's table, built once */
+  struct ind_cache *ind; /* IGEMM, one group: every tile's table, built once */
   size_t scratch_per_thread; /* IGEMM: table + ROWS border copies */
+  int64_t out_px, tiles;     /* IGEMM: output pixels, balanced tiles of at most MR of them */
 } conv_fast;
 
 static void conv_gemm_run(const enn_exec *e, const void *state) {
@@ -200,9 +240,9 @@ typedef struct conv_job {
   const float *x;
   float *y;
   void *scratch;
-  bool by_rows;
-  int32_t tasks;
-  int64_t rows, panels;
+  int32_t tasks; /* DW: ranges of output rows */
+  int64_t rows;
+  grid s; /* IGEMM */
 } conv_job;
 
 static void dw_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
@@ -225,7 +265,7 @@ static void conv_dw_run(const enn_exec *e, const void *state) {
     dw_rows(f, e->in[0], e->out[0], 0, rows);
     return;
   }
-  conv_job j = {f, e->in[0], e->out[0], NULL, true, (int32_t)min64(rows, T), rows, 0};
+  conv_job j = {f, e->in[0], e->out[0], NULL, enn_par_tasks(rows, macs, T), rows, {0, 0, 1, 1}};
   enn_threadpool_parallel_for(e->pool, j.tasks, dw_task, &j);
 }
 
@@ -300,26 +340,28 @@ static void build_indirection(const conv_fast *f, const float *x, int64_t m0, in
     for (int32_t i = mr; i < MR; i++) a[t * MR + i] = a[t * MR + mr - 1];
 }
 
-/* Output pixels [m0, m1) x panels [p0, p1) of every group; a and border
- * are the thread's scratch. With a cached table (f->ind, one group, not
- * ROWS) m0 is a multiple of MR and tile m's pointers are read from it. */
-static void igemm_block(const conv_fast *f, const float *x, float *y, const float **a, float *border, int64_t m0,
-                        int64_t m1, int64_t p0, int64_t p1) {
+/* Output tiles [t0, t1) (of f->tiles balanced tiles over all output
+ * pixels) x panels [p0, p1) of every group; a and border are the thread's
+ * scratch. With a cached table (f->ind, one group, not ROWS) tile t's
+ * pointers are read from it. */
+static void igemm_block(const conv_fast *f, const float *x, float *y, const float **a, float *border, int64_t t0,
+                        int64_t t1, int64_t p0, int64_t p1) {
   const enn_conv2d_params *p = &f->p;
-  const int32_t MR = f->k->mr, NR = f->k->nr;
+  const int32_t NR = f->k->nr;
   const int32_t ocg = p->oc / p->groups;
   const size_t pstride = (size_t)NR * (1 + (size_t)f->ks * (size_t)f->kc);
-  const size_t tile_ptrs = (size_t)f->ks * (size_t)MR;
+  const size_t tile_ptrs = (size_t)f->ks * (size_t)f->k->mr;
   for (int32_t g = 0; g < p->groups; g++) {
     const float *wg = f->w + (size_t)g * f->w_gstride;
     for (int64_t pb = p0; pb < p1; pb += f->pblock) {
       const int64_t pe = min64(pb + f->pblock, p1);
       const int64_t col0 = pb * NR, ncols = min64(pe * NR, ocg) - col0;
-      for (int64_t m = m0; m < m1; m += MR) {
-        const int32_t mr = (int32_t)min64(MR, m1 - m);
+      for (int64_t t = t0; t < t1; t++) {
+        const int64_t m = tile_start(f->out_px, f->tiles, t);
+        const int32_t mr = (int32_t)(tile_start(f->out_px, f->tiles, t + 1) - m);
         float *ct = y + (size_t)m * (size_t)p->oc + (size_t)g * (size_t)ocg + (size_t)col0;
         const float *const *ta = a;
-        if (f->ind) ta = f->ind->ptrs + (size_t)(m / MR) * tile_ptrs;
+        if (f->ind) ta = f->ind->ptrs + (size_t)t * tile_ptrs;
         else build_indirection(f, x, m, mr, g, a, border);
         f->k->fn.igemm((size_t)mr, (size_t)ncols, (size_t)f->kc, (size_t)f->ks, ta, wg + (size_t)pb * pstride, ct,
                        (size_t)p->oc, &f->ep);
@@ -334,45 +376,48 @@ static void igemm_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
   char *sc = (char *)j->scratch + (size_t)thread * j->f->scratch_per_thread;
   const float **a = (const float **)(void *)sc;
   float *border = (float *)(void *)(sc + j->f->ptr_bytes);
-  const int64_t MR = j->f->k->mr, tiles = cdiv(j->rows, MR);
-  for (int32_t t = begin; t < end; t++) {
-    int64_t u0, u1;
-    if (j->by_rows) { /* whole tiles, so a cached table's tiles line up */
-      task_range(tiles, j->tasks, t, &u0, &u1);
-      igemm_block(j->f, j->x, j->y, a, border, u0 * MR, min64(u1 * MR, j->rows), 0, j->panels);
-    } else {
-      task_range(j->panels, j->tasks, t, &u0, &u1);
-      igemm_block(j->f, j->x, j->y, a, border, 0, j->rows, u0, u1);
-    }
+  for (int32_t t = begin; t < end; t++) { /* whole tiles */
+    int64_t t0, t1, p0, p1;
+    grid_task(&j->s, t, &t0, &t1, &p0, &p1);
+    igemm_block(j->f, j->x, j->y, a, border, t0, t1, p0, p1);
   }
 }
 
 static void conv_igemm_run(const enn_exec *e, const void *state) {
   const conv_fast *f = state;
   const enn_conv2d_params *p = &f->p;
-  const int64_t rows = (int64_t)p->n * p->oh * p->ow;
+  const int64_t rows = f->out_px;
   const int64_t panels = cdiv(p->oc / p->groups, f->k->nr);
   const int64_t macs = rows * p->oc * f->ks * f->kc;
-  conv_job j = {f, e->in[0], e->out[0], e->scratch, true, 1, rows, panels};
+  conv_job j = {f, e->in[0], e->out[0], e->scratch, 1, rows, {f->tiles, panels, 1, 1}};
   /* The table depends only on the input's address, fixed for a session:
    * built on the first run (and again only if the address changes). */
   if (f->ind && f->ind->x != j.x) {
-    const int32_t MR = f->k->mr;
-    const size_t tile_ptrs = (size_t)f->ks * (size_t)MR;
-    for (int64_t m = 0; m < rows; m += MR)
-      build_indirection(f, j.x, m, (int32_t)min64(MR, rows - m), 0, f->ind->ptrs + (size_t)(m / MR) * tile_ptrs,
-                        NULL);
+    const size_t tile_ptrs = (size_t)f->ks * (size_t)f->k->mr;
+    for (int64_t t = 0; t < f->tiles; t++) {
+      const int64_t m = tile_start(rows, f->tiles, t);
+      build_indirection(f, j.x, m, (int32_t)(tile_start(rows, f->tiles, t + 1) - m), 0,
+                        f->ind->ptrs + (size_t)t * tile_ptrs, (float *)(void *)((char *)e->scratch + f->ptr_bytes));
+    /* (ROWS: border tiles are rebuilt below with their persistent copies;
+     * the scratch border area only takes this first build's writes) */
+    }
     f->ind->x = j.x;
+  }
+  for (int64_t i = 0; i < (f->ind ? f->ind->n_border : 0); i++) { /* ROWS: this run's border copies */
+    const int64_t t = f->ind->border_tile[i], m = tile_start(rows, f->tiles, t);
+    build_indirection(f, j.x, m, (int32_t)(tile_start(rows, f->tiles, t + 1) - m), 0,
+                      f->ind->ptrs + (size_t)t * (size_t)f->ks * (size_t)f->k->mr,
+                      f->ind->border + (size_t)i * f->ind->border_floats);
   }
   int32_t T = enn_threadpool_threads(e->pool);
   if ((size_t)T * f->scratch_per_thread > e->scratch_bytes) T = 1; /* never: prepare sized it */
-  choose_split(rows, panels, f->k->mr, T, macs, &j.by_rows, &j.tasks);
-  if (j.by_rows && j.tasks > cdiv(rows, f->k->mr)) j.tasks = (int32_t)cdiv(rows, f->k->mr);
-  if (j.tasks <= 1) {
+  j.s = choose_grid(rows, f->tiles, panels, f->k->nr, T, macs);
+  const int32_t tasks = j.s.rt * j.s.pt;
+  if (tasks <= 1) {
     igemm_task(&j, 0, 1, 0);
     return;
   }
-  enn_threadpool_parallel_for(e->pool, j.tasks, igemm_task, &j);
+  enn_threadpool_parallel_for(e->pool, tasks, igemm_task, &j);
 }
 
 /* --- prepare */
@@ -390,6 +435,9 @@ enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
                   p->dh == 1 && p->dw == 1;
   const bool gemm = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->pt == 0 && p->pl == 0 &&
                     p->oh == p->ih && p->ow == p->iw;
+  if (!dw && !gemm) {
+    if ((st = enn_conv2d_wino_prepare(e, ctx, p, w, b, fp)) || fp->run) return st;
+  }
   const enn_kernel *k = dw ? enn_kernel_find(ENN_KOP_DWCONV, ENN_DTYPE_F32, p->kh, p->kw)
                            : enn_kernel_find(gemm ? ENN_KOP_GEMM : ENN_KOP_IGEMM, ENN_DTYPE_F32, 0, 0);
   if (!k) return ENN_OK;
@@ -437,15 +485,41 @@ enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
     f->ptr_bytes = enn_align_up((size_t)f->ks * (size_t)k->mr * sizeof(float *), ENN_ALIGN);
     /* Cache every tile's indirection table (built on the first run: the
      * input's address is fixed once the session is planned) when it is
-     * not too big; ROWS tables point at per-run border copies and grouped
-     * ones differ per group, so those are built per tile as they run. */
+     * not too big; grouped ones differ per group, so those are built per
+     * tile as they run. In ROWS mode the tiles with a pixel whose window
+     * crosses the left or right edge get persistent border copies. */
     const int64_t out_px = (int64_t)p->n * p->oh * p->ow;
-    const size_t table_bytes = (size_t)cdiv(out_px, k->mr) * f->ptr_bytes;
-    if (!f->rows && p->groups == 1 && table_bytes <= (size_t)8 << 20) {
+    f->out_px = out_px;
+    f->tiles = cdiv(out_px, k->mr);
+    const size_t table_bytes = (size_t)f->tiles * f->ptr_bytes;
+    if (p->groups == 1 && table_bytes <= (size_t)8 << 20) {
       ind_cache *ic = enn_prepare_alloc(ctx, sizeof *ic);
       const float **ptrs = enn_prepare_alloc(ctx, table_bytes);
       if (!ic || !ptrs) return enn_err(ENN_ERR_NO_MEMORY, "out of memory for an indirection table");
       ic->ptrs = ptrs;
+      if (f->rows) {
+        int64_t nb = 0;
+        for (int pass = 0; pass < 2; pass++) { /* count, then list the border tiles */
+          nb = 0;
+          for (int64_t t = 0; t < f->tiles; t++) {
+            bool crosses = false;
+            for (int64_t m = tile_start(out_px, f->tiles, t); m < tile_start(out_px, f->tiles, t + 1); m++) {
+              const int32_t ix0 = (int32_t)(m % p->ow) * p->sw - p->pl;
+              crosses = crosses || ix0 < 0 || ix0 + p->kw > p->iw;
+            }
+            if (crosses && pass) ((int64_t *)(void *)ic->border_tile)[nb] = t;
+            nb += crosses;
+          }
+          if (!pass && nb) {
+            ic->border_floats = (size_t)k->mr * (size_t)p->kh * (size_t)f->kc;
+            ic->border_tile = enn_prepare_alloc(ctx, (size_t)nb * sizeof(int64_t));
+            ic->border = enn_prepare_alloc(ctx, (size_t)nb * ic->border_floats * sizeof(float));
+            if (!ic->border_tile || !ic->border) return enn_err(ENN_ERR_NO_MEMORY, "out of memory for border copies");
+          }
+          if (!nb) break;
+        }
+        ic->n_border = nb;
+      }
       f->ind = ic;
     }
     const size_t border_bytes = f->rows ? (size_t)k->mr * (size_t)p->kh * (size_t)f->kc * sizeof(float) : 0;

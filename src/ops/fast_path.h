@@ -18,6 +18,8 @@
 #include "kernels/ref/conv_ref.h"
 #include "kernels/ref/fc_ref.h"
 #include "kernels/ref/pool_ref.h"
+#include "kernels/ref/q8_conv_ref.h"
+#include "kernels/ref/q8_fc_ref.h"
 #include "kernels/ref/softmax_ref.h"
 
 typedef struct enn_fast_path {
@@ -36,6 +38,16 @@ static inline bool enn_fast_run(const enn_exec *e, const enn_fast_path *fp) {
  * stride / dilation / padding the indirect GEMM. p is the op's validated
  * parameters. */
 enn_status enn_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_conv2d_params *p, enn_fast_path *fp);
+/* Winograd F(4x4, 3x3) (conv2d_winograd.c), tried by
+ * enn_conv2d_fast_prepare for dense 3x3 stride-1 convolutions; leaves
+ * fp->run NULL when it does not apply or would not pay. w: OHWI weights,
+ * b: bias or NULL. */
+enn_status enn_conv2d_wino_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_conv2d_params *p, const float *w,
+                                   const float *b, enn_fast_path *fp);
+/* Tests and benchmarks (not thread-safe against concurrent creates):
+ * 0 = never Winograd, 1 = where it pays (default), 2 = every eligible
+ * shape. */
+void enn_conv2d_set_winograd(int mode);
 /* FullyConnected (fc_fast.c): the GEMM kernel. */
 enn_status enn_fc_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_fc_params *p, enn_fast_path *fp);
 /* Add of two same-shape operands (vector_fast.c). */
@@ -46,9 +58,26 @@ enn_status enn_gavgpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const en
 /* MaxPool with a window of at most 16 rows (vector_fast.c). */
 enn_status enn_maxpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_pool2d_params *p,
                                     enn_fast_path *fp);
+/* AvgPool whose window is the whole unpadded input (avgpool_fast.c). */
+enn_status enn_avgpool_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_pool2d_params *p,
+                                    enn_fast_path *fp);
 /* Softmax over the last axis (vector_fast.c). */
 enn_status enn_softmax_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_softmax_params *p,
                                     enn_fast_path *fp);
+
+/* ------------------------------------------------- int8 fast paths */
+/* conv2d_q8.c's prepare tries these (depthwise first) before keeping the
+ * reference kernel; p is the op's prepared parameters (geometry, zero
+ * points, per-channel multipliers), w / b the constant weights / bias
+ * (b may be NULL). Each leaves fp->run NULL when it does not apply. */
+enn_status enn_qs8_dwconv_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_qs8_conv2d_params *p,
+                                       const int8_t *w, const int32_t *b, enn_fast_path *fp);
+enn_status enn_qs8_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_qs8_conv2d_params *p,
+                                       const int8_t *w, const int32_t *b, enn_fast_path *fp);
+/* FullyConnected on int8 (conv2d_q8_fast.c, the GEMM kernel), tried by
+ * fully_connected_q8.c's prepare; same conventions. */
+enn_status enn_qs8_fc_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_qs8_fc_params *p, const int8_t *w,
+                                   const int32_t *b, enn_fast_path *fp);
 
 /* ------------------------------------------- the GEMM driver (conv, FC) */
 /* c[m, g*n + j] = epi(bias + sum_k a[m*a_stride + g*kc + k] * w_g[k, j]) for

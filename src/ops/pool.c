@@ -110,7 +110,7 @@ static enn_status pool_infer(const enn_node *n, const enn_tensor_desc *const *in
 }
 
 /* f32 state: the reference parameters, then the SIMD path when one applies
- * (vector_fast.c: MaxPool). */
+ * (vector_fast.c: MaxPool; avgpool_fast.c: AvgPool over the whole input). */
 typedef struct pool_state {
   enn_pool2d_params p;
   enn_fast_path fast;
@@ -123,6 +123,7 @@ static enn_status pool_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
                                                                     : "enn_f32_max_pool2d__ref");
   if (st) return st;
   pool_state *s = e->state;
+  if (e->node->op == ENN_OP_AVG_POOL) return enn_avgpool_fast_prepare(e, ctx, &s->p, &s->fast);
   return enn_maxpool_fast_prepare(e, ctx, &s->p, &s->fast);
 }
 
@@ -133,7 +134,8 @@ static void max_pool_run(const enn_exec *e) {
 }
 static void avg_pool_run(const enn_exec *e) {
   if (enn_qs8_dispatch(e->in_desc[0]->dtype)) enn_qs8_avg_pool_run(e);
-  else enn_f32_avg_pool2d__ref(e->state, e->in[0], e->out[0]);
+  else if (!enn_fast_run(e, &((const pool_state *)e->state)->fast))
+    enn_f32_avg_pool2d__ref(e->state, e->in[0], e->out[0]);
 }
 
 const enn_op_vtable enn_op_vt_max_pool = {pool_infer, pool_prepare, max_pool_run, NULL};

@@ -2,9 +2,9 @@
  * Fast paths of the small element-wise / reduction ops: Add of two
  * same-shape tensors with a fused activation, GlobalAvgPool, MaxPool,
  * Softmax over the last axis. Each runs the vector kernel of kernels.h;
- * Add splits its elements and MaxPool its output rows over the thread pool
- * (an output never spans two threads, so results do not depend on the
- * thread count).
+ * Add splits its elements (in whole 64-float blocks) and MaxPool its output
+ * rows into enn_par_tasks() tasks for the thread pool (an output never
+ * spans two tasks, so results do not depend on the thread count).
  */
 #include "base/threadpool.h"
 #include "ops/fast_path.h"
@@ -51,8 +51,8 @@ static void vadd_run(const enn_exec *e, const void *state) {
     vadd_range(f, e->in[0], e->in[1], e->out[0], 0, f->n);
     return;
   }
-  vadd_job j = {f, e->in[0], e->in[1], e->out[0], T};
-  enn_threadpool_parallel_for(e->pool, T, vadd_task, &j);
+  vadd_job j = {f, e->in[0], e->in[1], e->out[0], enn_par_tasks((f->n + 63) / 64, f->n, T)};
+  enn_threadpool_parallel_for(e->pool, j.tasks, vadd_task, &j);
 }
 
 enn_status enn_add_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_binary_params *p, enn_fast_path *fp) {
@@ -163,7 +163,7 @@ static void maxpool_run(const enn_exec *e, const void *state) {
     maxpool_rows(f, e->in[0], e->out[0], 0, rows);
     return;
   }
-  maxpool_job j = {f, e->in[0], e->out[0], (int32_t)(rows < T ? rows : T), rows};
+  maxpool_job j = {f, e->in[0], e->out[0], enn_par_tasks(rows, work, T), rows};
   enn_threadpool_parallel_for(e->pool, j.tasks, maxpool_task, &j);
 }
 

@@ -132,7 +132,11 @@ static float *run(const enn_graph *g, enn_isa cap, int fusion, int threads, long
 }
 
 static void test_blocks(void) {
-  const enn_isa levels[2] = {ENN_ISA_AVX2, ENN_ISA_AVX512};
+#if defined(__aarch64__)
+  const enn_isa levels[] = {ENN_ISA_NEON};
+#else
+  const enn_isa levels[] = {ENN_ISA_AVX2, ENN_ISA_AVX512};
+#endif
   for (size_t bi = 0; bi < sizeof kBlocks / sizeof kBlocks[0]; bi++) {
     const blk *b = &kBlocks[bi];
     enn_graph *g = build(b, false);
@@ -143,7 +147,7 @@ static void test_blocks(void) {
     double mx = 0;
     for (long i = 0; ref && i < n_ref; i++) mx = fmax(mx, fabs((double)ref[i]));
     const int nodes = b->expand + 1 + b->project;
-    for (int l = 0; l < 2 && ref; l++) {
+    for (size_t l = 0; l < sizeof levels / sizeof levels[0] && ref; l++) {
       if (!enn_kernel_isa_supported(levels[l])) {
         fprintf(stderr, "  skip block %zu at %s: this CPU lacks it\n", bi, enn_isa_name(levels[l]));
         continue;
@@ -183,7 +187,8 @@ static void test_blocks(void) {
    * have taken the pipeline (else it would go untested). */
   fprintf(stderr, "  block runs: %lld pipelined, %lld through the sequential fallback\n", (long long)g_pipelined,
           (long long)g_sequential);
-  if (enn_kernel_isa_supported(ENN_ISA_AVX2)) CHECK(g_pipelined > g_sequential);
+  if (enn_kernel_isa_supported(ENN_ISA_AVX2) || enn_kernel_isa_supported(ENN_ISA_NEON))
+    CHECK(g_pipelined > g_sequential);
 }
 
 static void test_not_fused(void) {
@@ -191,7 +196,7 @@ static void test_not_fused(void) {
   int runners, noops;
   /* the expand output is also a graph output: the expand runs on its own,
    * the depthwise -> 1x1 half may still be fused */
-  const bool simd = enn_kernel_isa_supported(ENN_ISA_AVX2);
+  const bool simd = enn_kernel_isa_supported(ENN_ISA_AVX2) || enn_kernel_isa_supported(ENN_ISA_NEON);
   enn_graph *g = build(&kBlocks[0], true);
   float *y = run(g, ENN_ISA_AVX512, 1, 1, &n, &runners, &noops);
   CHECK(y != NULL);

@@ -1,7 +1,8 @@
 /*
  * Every f32 SIMD kernel of the table (src/kernels/kernels.h) called
  * directly, against its reference on boundary shapes: sizes 1, primes,
- * tile-1 / tile / tile+1 in rows, columns and channels, strided inputs and
+ * every tail 1..6 of a 4- or 8-lane vector (NEON), tile-1 / tile / tile+1
+ * in rows, columns and channels, strided inputs and
  * outputs, every stride / padding of the depthwise windows, every fused
  * epilogue. Kernels whose ISA the CPU lacks are skipped with a message.
  *
@@ -41,6 +42,7 @@ static const enn_act_params kActs[] = {
 static int g_ran, g_skipped;
 
 static bool usable(const enn_kernel *k) {
+  if (k->dtype != ENN_DTYPE_F32) return false; /* int8 kernels: tests/kernels/test_qs8_*.c */
   if (enn_kernel_isa_supported(k->isa)) {
     g_ran++;
     return true;
@@ -108,8 +110,8 @@ static void test_gemm(void) {
   for (int32_t i = 0; i < cnt; i++) {
     const enn_kernel *k = &t[i];
     if (k->op != ENN_KOP_GEMM || !usable(k)) continue;
-    const int ms[] = {1, 2, k->mr - 1, k->mr, k->mr + 1, 2 * k->mr + 3, 13};
-    const int ns[] = {1, 3, 7, 8, 9, 15, 16, 17, 23, 24, 25, k->nr - 1, k->nr, k->nr + 1, 2 * k->nr + 7, 4 * k->nr,
+    const int ms[] = {1, 2, 3, 4, 5, k->mr - 1, k->mr, k->mr + 1, 2 * k->mr + 3, 13}; /* every row count */
+    const int ns[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 15, 16, 17, 23, 24, 25, k->nr - 1, k->nr, k->nr + 1, 2 * k->nr + 7, 4 * k->nr,
                       4 * k->nr + 9, 131};
     const int ks[] = {1, 2, 17, 64};
     unsigned long long seed = 1;
@@ -208,8 +210,8 @@ static void test_igemm(void) {
   for (int32_t i = 0; i < cnt; i++) {
     const enn_kernel *k = &t[i];
     if (k->op != ENN_KOP_IGEMM || !usable(k)) continue;
-    const int mrs[] = {1, 2, k->mr - 1, k->mr};
-    const int ns[] = {1, 5, 8, 9, 16, 17, 24, 25, k->nr, k->nr + 1, 3 * k->nr + 5};
+    const int mrs[] = {1, 2, 3, 4, 5, k->mr - 1, k->mr}; /* every row count (a tile per count) */
+    const int ns[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 24, 25, k->nr, k->nr + 1, 3 * k->nr + 5};
     const int kcs[] = {1, 3, 16};
     const int kss[] = {1, 4, 9};
     unsigned long long seed = 7;
@@ -276,7 +278,7 @@ static void test_dwconv(void) {
   for (int32_t i = 0; i < cnt; i++) {
     const enn_kernel *k = &t[i];
     if (k->op != ENN_KOP_DWCONV || !usable(k)) continue;
-    const int chs[] = {1, 3, k->nr - 1, k->nr, k->nr + 1, 2 * k->nr + 5, 40};
+    const int chs[] = {1, 2, 3, 4, 5, 6, 10, 12, k->nr - 1, k->nr, k->nr + 1, 2 * k->nr + 5, 40};
     const int iws[] = {1, 2, 3, 5, 8, 13, 17};
     unsigned long long seed = 3;
     for (size_t a = 0; a < sizeof chs / sizeof chs[0]; a++)
@@ -301,7 +303,7 @@ static void test_dwconv(void) {
 static void test_vector(void) {
   int32_t cnt;
   const enn_kernel *t = enn_kernel_table(&cnt);
-  const int ns[] = {1, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 200, 1001};
+  const int ns[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 14, 15, 16, 17, 31, 32, 33, 63, 64, 65, 200, 1001};
   for (int32_t i = 0; i < cnt; i++) {
     const enn_kernel *k = &t[i];
     if (k->op != ENN_KOP_VADD && k->op != ENN_KOP_GAVGPOOL && k->op != ENN_KOP_SOFTMAX) continue;
@@ -385,7 +387,7 @@ static void test_maxpool(void) {
   for (int32_t i = 0; i < cnt; i++) {
     const enn_kernel *k = &t[i];
     if (k->op != ENN_KOP_MAXPOOL || !usable(k)) continue;
-    const int chs[] = {1, 5, k->nr - 1, k->nr, k->nr + 1, 37};
+    const int chs[] = {1, 2, 3, 4, 5, 6, 10, k->nr - 1, k->nr, k->nr + 1, 37};
     unsigned seed = 1;
     for (size_t a = 0; a < sizeof chs / sizeof chs[0]; a++)
       for (int kw = 1; kw <= 4; kw++)
@@ -430,7 +432,7 @@ static void test_table(void) {
   int32_t cnt;
   const enn_kernel *t = enn_kernel_table(&cnt);
   for (int32_t i = 0; i < cnt; i++) {
-    CHECK(strncmp(t[i].name, "enn_f32_", 8) == 0);
+    CHECK(strncmp(t[i].name, t[i].dtype == ENN_DTYPE_F32 ? "enn_f32_" : "enn_qs8_", 8) == 0);
     CHECK(strstr(t[i].name, "__") != NULL);
     CHECK(strstr(t[i].name, enn_isa_name(t[i].isa)) != NULL);
     for (int32_t j = 0; j < i; j++) CHECK(strcmp(t[i].name, t[j].name) != 0);
@@ -444,7 +446,7 @@ static void test_table(void) {
   if (isa == ENN_ISA_REF) CHECK(g == NULL);
   else if (cnt > 0) CHECK(g != NULL && g->isa == isa);
   CHECK(enn_kernel_find(ENN_KOP_DWCONV, ENN_DTYPE_F32, 7, 7) == NULL);
-  CHECK(enn_kernel_find(ENN_KOP_GEMM, ENN_DTYPE_I8, 0, 0) == NULL);
+  CHECK(enn_kernel_find(ENN_KOP_GEMM, ENN_DTYPE_U8, 0, 0) == NULL); /* no uint8 kernels */
 }
 
 int main(void) {

@@ -14,6 +14,8 @@
  * applied after it).
  */
 #include "kernels/kernels.h"
+#include "kernels/ref/conv_ref.h"
+#include "ops/fast_path.h"
 #include "test.h"
 
 typedef struct tin {
@@ -74,7 +76,11 @@ static float *run_node(enn_op op, const enn_attrs *at, const tin *ins, int n_in,
   return out;
 }
 
+#if defined(__aarch64__)
+static const enn_isa kLevels[] = {ENN_ISA_NEON};
+#else
 static const enn_isa kLevels[] = {ENN_ISA_AVX2, ENN_ISA_AVX512};
+#endif
 
 /* Runs the node at ref and at every supported SIMD level with 1..3
  * threads; family = substring the fast kernel's name must contain (NULL:
@@ -185,6 +191,7 @@ static void set_act(enn_attrs *a, enn_act act) {
 }
 
 static void test_conv(void) {
+  enn_conv2d_set_winograd(0); /* the dense 3x3 stride-1 cases test IGEMM here (Winograd: test_f32_winograd.c) */
   for (size_t ci = 0; ci < sizeof kConv / sizeof kConv[0]; ci++) {
     const conv_case *c = &kConv[ci];
     for (int ai = 0; ai < N_ACTS; ai++) {
@@ -211,6 +218,7 @@ static void test_conv(void) {
       free(x), free(w), free(b);
     }
   }
+  enn_conv2d_set_winograd(1);
 }
 
 /* Weights fed at run time: the reference keeps the node. */
@@ -303,6 +311,28 @@ static void test_vector_ops(void) {
     free(xp);
   }
 
+  /* AvgPool over the whole unpadded input: the GAVGPOOL kernel, same sums
+   * as the reference (tolerance 1e-7 absolute); other windows keep it */
+  static const int ap[][9] = {/* n, h, w, c, kh, kw, pad, act index, fast */
+                              {2, 8, 8, 64, 8, 8, 0, 0, 1}, {1, 5, 3, 37, 5, 3, 0, 1, 1}, {1, 1, 1, 17, 1, 1, 0, 5, 1},
+                              {1, 4, 4, 16, 4, 4, 0, 2, 1}, {1, 6, 6, 16, 3, 3, 1, 0, 0}, {1, 3, 3, 8, 5, 5, 1, 0, 0}};
+  for (size_t i = 0; i < sizeof ap / sizeof ap[0]; i++) {
+    const int *q = ap[i];
+    const int64_t xd[4] = {q[0], q[1], q[2], q[3]};
+    float *xp = malloc(sizeof(float) * (size_t)(q[0] * q[1] * q[2] * q[3]));
+    enn_t_fill(xp, q[0] * q[1] * q[2] * q[3], 60u + (unsigned)i, -3, 3);
+    enn_attrs_init_op(&at, ENN_OP_AVG_POOL);
+    at.kernel[0] = q[4], at.kernel[1] = q[5];
+    at.stride[0] = at.stride[1] = 1;
+    at.pads[0] = at.pads[1] = at.pads[2] = at.pads[3] = q[6];
+    set_act(&at, kActs[q[7]]);
+    const tin ain[1] = {mk(4, xd, xp, 0)};
+    char what[48];
+    snprintf(what, sizeof what, "avg pool case %zu", i);
+    compare(what, ENN_OP_AVG_POOL, &at, ain, 1, q[8] ? "gavgpool" : NULL, 0.0);
+    free(xp);
+  }
+
   const int64_t sd[2] = {3, 1001};
   enn_attrs_init_op(&at, ENN_OP_SOFTMAX);
   const tin sin1[1] = {mk(2, sd, a, 0)};
@@ -312,8 +342,81 @@ static void test_vector_ops(void) {
   free(a), free(b);
 }
 
+/* A session run several times with new input data each time: what the
+ * paths cache from the first run (indirection tables, ROWS border copies)
+ * must follow the data. Each run's output against the reference conv. */
+static void test_conv_rerun(void) {
+  static const int cases[][8] = {/* ih, iw, ic, oc, k, stride, pad, expected family index */
+                                 {17, 17, 3, 16, 3, 2, 1, 0},  /* ROWS stem */
+                                 {9, 9, 16, 24, 3, 2, 1, 0},   /* per-tap table */
+                                 {12, 12, 16, 16, 3, 1, 1, 1}}; /* Winograd */
+  static const char *fam[2] = {"igemm", "wino43"};
+  for (size_t ci = 0; ci < sizeof cases / sizeof cases[0]; ci++) {
+    const int *q = cases[ci];
+    if (!enn_kernel_isa_supported(ENN_ISA_AVX2)) {
+      fprintf(stderr, "  skip rerun case %zu: no SIMD level\n", ci);
+      return;
+    }
+    const int64_t xd[4] = {1, q[0], q[1], q[2]}, wd[4] = {q[3], q[4], q[4], q[2]}, bd[1] = {q[3]};
+    const long nx = q[0] * q[1] * q[2], nw = q[3] * q[4] * q[4] * q[2];
+    float *x = malloc(sizeof(float) * (size_t)nx), *w = malloc(sizeof(float) * (size_t)nw);
+    float *b = malloc(sizeof(float) * (size_t)q[3]);
+    enn_t_fill(w, nw, 70u + ci, -0.5f, 0.5f);
+    enn_t_fill(b, q[3], 71u + ci, -0.5f, 0.5f);
+    enn_graph *g = NULL;
+    enn_session *s = NULL;
+    enn_tensor_desc dx, dw, db;
+    enn_tensor_desc_init(&dx, ENN_DTYPE_F32, 4, xd);
+    enn_tensor_desc_init(&dw, ENN_DTYPE_F32, 4, wd);
+    enn_tensor_desc_init(&db, ENN_DTYPE_F32, 1, bd);
+    int32_t ids[3], y;
+    CHECK_OK(enn_graph_create(NULL, &g));
+    CHECK_OK(enn_graph_add_input(g, "x", &dx, &ids[0]));
+    CHECK_OK(enn_graph_add_constant(g, "w", &dw, w, ENN_CONST_COPY, &ids[1]));
+    CHECK_OK(enn_graph_add_constant(g, "b", &db, b, ENN_CONST_COPY, &ids[2]));
+    enn_attrs at;
+    enn_attrs_init_op(&at, ENN_OP_CONV2D);
+    at.stride[0] = at.stride[1] = q[5];
+    at.pads[0] = at.pads[1] = at.pads[2] = at.pads[3] = q[6];
+    CHECK_OK(enn_graph_add_node(g, ENN_OP_CONV2D, "conv", ids, 3, &at, 1, &y));
+    CHECK_OK(enn_graph_add_output(g, y));
+    enn_session_options o;
+    enn_session_options_init(&o);
+    o.optimize = 0;
+    CHECK_OK(enn_session_create(g, &o, &s));
+    if (s) {
+      enn_node_profile np;
+      CHECK_OK(enn_session_node_profile(s, 0, &np));
+      CHECK_MSG(np.kernel && strstr(np.kernel, fam[q[7]]), "rerun case %zu ran %s", ci, np.kernel);
+      enn_conv2d_params p;
+      memset(&p, 0, sizeof p);
+      p.n = 1, p.ih = q[0], p.iw = q[1], p.ic = q[2], p.oc = q[3], p.kh = p.kw = q[4];
+      p.sh = p.sw = q[5], p.dh = p.dw = 1, p.pt = p.pl = q[6], p.groups = 1;
+      p.oh = (q[0] + 2 * q[6] - q[4]) / q[5] + 1, p.ow = (q[1] + 2 * q[6] - q[4]) / q[5] + 1;
+      const long ny = (long)p.oh * p.ow * p.oc;
+      float *ref = malloc(sizeof(float) * (size_t)ny);
+      for (int run = 0; run < 3; run++) {
+        enn_t_fill(x, nx, 80u + (unsigned)(ci * 10 + (size_t)run), -1.0f, 1.0f);
+        memcpy(enn_session_input_buffer(s, 0), x, sizeof(float) * (size_t)nx);
+        CHECK_OK(enn_session_run(s));
+        enn_f32_conv2d__ref(&p, x, w, b, ref);
+        const float *got = enn_session_output_buffer(s, 0);
+        double mx = 0, worst = 0;
+        for (long i = 0; i < ny; i++) mx = fmax(mx, fabs((double)ref[i]));
+        for (long i = 0; i < ny; i++) worst = fmax(worst, fabs((double)got[i] - (double)ref[i]));
+        CHECK_MSG(worst <= 1e-5 * mx, "rerun case %zu run %d: max |fast - ref| %g (max |ref| %g)", ci, run, worst, mx);
+      }
+      free(ref);
+    }
+    enn_session_destroy(s);
+    enn_graph_destroy(g);
+    free(x), free(w), free(b);
+  }
+}
+
 int main(void) {
   ENN_RUN(test_conv);
+  ENN_RUN(test_conv_rerun);
   ENN_RUN(test_conv_runtime_weights);
   ENN_RUN(test_fc);
   ENN_RUN(test_vector_ops);

@@ -60,8 +60,12 @@ static void check_model(const char *label, const enn_graph *g, bool three_thread
   double mx = 0;
   for (long i = 0; i < n_ref; i++) mx = fmax(mx, fabs((double)ref[i]));
   CHECK_MSG(mx > 0 && isfinite(mx), "%s: reference output is degenerate (max |y| %g)", label, mx);
-  const enn_isa levels[2] = {ENN_ISA_AVX2, ENN_ISA_AVX512};
-  for (int l = 0; l < 2; l++) {
+#if defined(__aarch64__)
+  const enn_isa levels[] = {ENN_ISA_NEON};
+#else
+  const enn_isa levels[] = {ENN_ISA_AVX2, ENN_ISA_AVX512};
+#endif
+  for (size_t l = 0; l < sizeof levels / sizeof levels[0]; l++) {
     if (!enn_kernel_isa_supported(levels[l])) {
       fprintf(stderr, "  skip %s at %s: this CPU lacks it\n", label, enn_isa_name(levels[l]));
       continue;

@@ -8,12 +8,16 @@
  * pixels are swept left to right, each one bias + KH*KW FMAs of an input
  * vector (loaded from rows[ky] at pixel ox*stride - pad_left + kx) by its
  * weight vector, in (ky, kx) order as the reference. Vertical padding is
- * the caller's zero row; horizontal padding splits the sweep into a left
- * edge, an interior where every tap is inside the row (no tests) and a
- * right edge whose taps are tested. The interior (stride 1 or 2) runs four
- * output pixels at a time: each input vector of their window union is
- * loaded once (6 loads instead of 12 per row for 3x3 stride 1) and four
- * independent FMA chains hide the FMA latency. The last channel block (c % 16) uses
+ * the caller's zero row. With stride 1 or 2 the row is swept four output
+ * pixels at a time (the last 1-3 together): each input vector of their
+ * window union is loaded once (6 loads instead of 12 per row for 3x3
+ * stride 1) and independent FMA chains hide the FMA latency (a pixel
+ * alone waits on the latency of its KH*KW dependent FMAs: the edge and
+ * left-over pixels done one by one took as long as the twenty others of a
+ * 24-wide stride-2 row). Groups that reach into the horizontal padding
+ * test each column against the row and skip those outside; interior
+ * groups test nothing. Other strides go pixel by pixel. The last channel
+ * block (c % 16) uses
  * masked loads and stores, so nothing past a row is touched.
  */
 #include "kernels/kernels.h"
@@ -52,36 +56,52 @@ INL void sweep1(const int KH, const int KW, const bool EDGE, const bool MASKED, 
   }
 }
 
-/* Interior pixels four at a time: each input vector of the window union
- * is loaded once and feeds every output that uses it (for output j, tap
- * kx = column - j*S), in (ky, kx) order per output. S = 0: runtime stride. */
-INL void sweep4(const int KH, const int KW, const int S, const bool MASKED, __mmask16 m, const float *const *rows,
-                const __m512 *wv, __m512 bias, float *y, size_t c, size_t ox0, size_t ox1, size_t stride,
-                size_t pad_left, const enn_f32_epi *ep) {
-  const size_t st = S ? (size_t)S : stride;
-  size_t ox = ox0;
-  if (S) {
-    for (; ox + 4 <= ox1; ox += 4) {
-      __m512 acc[4] = {bias, bias, bias, bias};
-      const size_t ix0 = ox * st - pad_left;
-      UNROLL for (int ky = 0; ky < KH; ky++) {
-        const float *r = rows[ky] + ix0 * c;
-        UNROLL for (int col = 0; col < 3 * S + KW; col++) {
-          const __m512 v = ld(r + (size_t)col * c, m, MASKED);
-          UNROLL for (int j = 0; j < 4; j++) {
-            const int kx = col - j * S;
-            if (kx >= 0 && kx < KW) acc[j] = _mm512_fmadd_ps(v, wv[ky * KW + kx], acc[j]);
-          }
-        }
-      }
-      UNROLL for (int j = 0; j < 4; j++) {
-        const __m512 o = epi_z(acc[j], ep);
-        if (MASKED) _mm512_mask_storeu_ps(y + (ox + (size_t)j) * c, m, o);
-        else _mm512_storeu_ps(y + (ox + (size_t)j) * c, o);
+/* Output pixels [ox, ox + J) together: each input vector of their window
+ * union is loaded once and feeds every output that uses it (for output j,
+ * tap kx = column - j*S), in (ky, kx) order per output; J independent FMA
+ * chains hide the FMA latency. EDGE: columns outside [0, iw) are skipped
+ * (their taps contribute nothing), tested per column. */
+INL void group(const int KH, const int KW, const int S, const int J, const bool EDGE, const bool MASKED,
+               __mmask16 m, const float *const *rows, const __m512 *wv, __m512 bias, float *y, size_t c, size_t ox,
+               size_t iw, size_t pad_left, const enn_f32_epi *ep) {
+  __m512 acc[4];
+  UNROLL for (int j = 0; j < J; j++) acc[j] = bias;
+  const ptrdiff_t ix0 = (ptrdiff_t)(ox * (size_t)S) - (ptrdiff_t)pad_left;
+  UNROLL for (int ky = 0; ky < KH; ky++) {
+    UNROLL for (int col = 0; col < (J - 1) * S + KW; col++) {
+      const ptrdiff_t ix = ix0 + col;
+      if (EDGE && (ix < 0 || ix >= (ptrdiff_t)iw)) continue;
+      const __m512 v = ld(rows[ky] + ix * (ptrdiff_t)c, m, MASKED);
+      UNROLL for (int j = 0; j < J; j++) {
+        const int kx = col - j * S;
+        if (kx >= 0 && kx < KW) acc[j] = _mm512_fmadd_ps(v, wv[ky * KW + kx], acc[j]);
       }
     }
   }
-  sweep1(KH, KW, false, MASKED, m, rows, wv, bias, y, c, ox, ox1, 0, st, pad_left, ep);
+  UNROLL for (int j = 0; j < J; j++) {
+    const __m512 o = epi_z(acc[j], ep);
+    if (MASKED) _mm512_mask_storeu_ps(y + (ox + (size_t)j) * c, m, o);
+    else _mm512_storeu_ps(y + (ox + (size_t)j) * c, o);
+  }
+}
+
+/* The whole row with stride S (1 or 2) in groups of four pixels (the last
+ * one of 1-3); groups with a pixel outside the interior [lo, hi) test
+ * their columns. */
+INL void sweep_groups(const int KH, const int KW, const int S, const bool MASKED, __mmask16 m,
+                      const float *const *rows, const __m512 *wv, __m512 bias, float *y, size_t c, size_t ow,
+                      size_t iw, size_t pad_left, size_t lo, size_t hi, const enn_f32_epi *ep) {
+  size_t ox = 0;
+  for (; ox + 4 <= ow; ox += 4) {
+    if (ox >= lo && ox + 4 <= hi) group(KH, KW, S, 4, false, MASKED, m, rows, wv, bias, y, c, ox, iw, pad_left, ep);
+    else group(KH, KW, S, 4, true, MASKED, m, rows, wv, bias, y, c, ox, iw, pad_left, ep);
+  }
+  switch (ow - ox) { /* the tail group always tests: it is rarely interior */
+  case 3: group(KH, KW, S, 3, true, MASKED, m, rows, wv, bias, y, c, ox, iw, pad_left, ep); break;
+  case 2: group(KH, KW, S, 2, true, MASKED, m, rows, wv, bias, y, c, ox, iw, pad_left, ep); break;
+  case 1: group(KH, KW, S, 1, true, MASKED, m, rows, wv, bias, y, c, ox, iw, pad_left, ep); break;
+  default: break;
+  }
 }
 
 INL void block(const int KH, const int KW, const bool MASKED, __mmask16 m, const float *const *rows, const float *w,
@@ -90,11 +110,13 @@ INL void block(const int KH, const int KW, const bool MASKED, __mmask16 m, const
   __m512 wv[25];
   const __m512 bias = _mm512_load_ps(w);
   UNROLL for (int t = 0; t < KH * KW; t++) wv[t] = _mm512_load_ps(w + CR * (1 + t));
-  sweep1(KH, KW, true, MASKED, m, rows, wv, bias, y, c, 0, lo, iw, stride, pad_left, ep);
-  if (stride == 1) sweep4(KH, KW, 1, MASKED, m, rows, wv, bias, y, c, lo, hi, stride, pad_left, ep);
-  else if (stride == 2) sweep4(KH, KW, 2, MASKED, m, rows, wv, bias, y, c, lo, hi, stride, pad_left, ep);
-  else sweep1(KH, KW, false, MASKED, m, rows, wv, bias, y, c, lo, hi, iw, stride, pad_left, ep);
-  sweep1(KH, KW, true, MASKED, m, rows, wv, bias, y, c, hi, ow, iw, stride, pad_left, ep);
+  if (stride == 1) sweep_groups(KH, KW, 1, MASKED, m, rows, wv, bias, y, c, ow, iw, pad_left, lo, hi, ep);
+  else if (stride == 2) sweep_groups(KH, KW, 2, MASKED, m, rows, wv, bias, y, c, ow, iw, pad_left, lo, hi, ep);
+  else {
+    sweep1(KH, KW, true, MASKED, m, rows, wv, bias, y, c, 0, lo, iw, stride, pad_left, ep);
+    sweep1(KH, KW, false, MASKED, m, rows, wv, bias, y, c, lo, hi, iw, stride, pad_left, ep);
+    sweep1(KH, KW, true, MASKED, m, rows, wv, bias, y, c, hi, ow, iw, stride, pad_left, ep);
+  }
 }
 
 INL void dw_tpl(const int KH, const int KW, const float *const *rows, const float *w, float *y, size_t c, size_t ow,

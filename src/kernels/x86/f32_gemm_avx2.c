@@ -11,8 +11,8 @@
  *
  * Numerics and the walk over panels are those of the AVX-512 kernels
  * (f32_gemm_avx512.c): bias, then the K products in k order, one rounding
- * per FMA; rows past mr repeat row mr - 1; one row runs four panels at a
- * time to hide the FMA latency.
+ * per FMA; a call with mr < 6 rows runs a tile of exactly mr rows; one
+ * row runs four panels at a time to hide the FMA latency.
  */
 #include "kernels/kernels.h"
 
@@ -40,7 +40,7 @@ INL void panel(const int MR, const int NV, const float *const *a, size_t ks, siz
   const float *wk = w + NR;
   for (size_t t = 0; t < ks; t++) {
     const float *ap[MAXMR];
-    UNROLL for (int i = 0; i < MR; i++) ap[i] = a[t * (size_t)MR + (size_t)i];
+    UNROLL for (int i = 0; i < MR; i++) ap[i] = a[t * (size_t)MAXMR + (size_t)i]; /* tables hold MAXMR per tap */
     for (size_t k = 0; k < kc; k++) {
       __m256 b[2];
       UNROLL for (int v = 0; v < NV; v++) b[v] = _mm256_load_ps(wk + 8 * v);
@@ -101,20 +101,33 @@ static void gemv(size_t nc, size_t kc, const float *a, const float *w, float *c,
   }
 }
 
+/* mr rows with a tile of exactly mr rows; a = MAXMR pointers per tap. */
+static void tile_mr(size_t mr, size_t nc, size_t kc, size_t ks, const float *const *a, const float *w, float *c,
+                    size_t c_stride, const enn_f32_epi *ep) {
+  switch (mr) {
+  case 1: tile(1, 1, nc, kc, ks, a, w, c, c_stride, ep); break;
+  case 2: tile(2, 2, nc, kc, ks, a, w, c, c_stride, ep); break;
+  case 3: tile(3, 3, nc, kc, ks, a, w, c, c_stride, ep); break;
+  case 4: tile(4, 4, nc, kc, ks, a, w, c, c_stride, ep); break;
+  case 5: tile(5, 5, nc, kc, ks, a, w, c, c_stride, ep); break;
+  default: tile(6, mr, nc, kc, ks, a, w, c, c_stride, ep); break;
+  }
+}
+
 void enn_f32_gemm_minmax_6x16__avx2(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,
                                     float *c, size_t c_stride, const enn_f32_epi *ep) {
   if (mr == 1) {
     gemv(nc, kc, a, w, c, ep);
     return;
   }
-  const float *ap[6];
-  for (size_t i = 0; i < 6; i++) ap[i] = a + (i < mr ? i : mr - 1) * a_stride;
-  tile(6, mr, nc, kc, 1, ap, w, c, c_stride, ep);
+  const float *ap[MAXMR];
+  for (size_t i = 0; i < MAXMR; i++) ap[i] = a + (i < mr ? i : mr - 1) * a_stride;
+  tile_mr(mr, nc, kc, 1, ap, w, c, c_stride, ep);
 }
 
 void enn_f32_igemm_minmax_6x16__avx2(size_t mr, size_t nc, size_t kc, size_t ks, const float *const *a,
                                      const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) {
-  tile(6, mr, nc, kc, ks, a, w, c, c_stride, ep);
+  tile_mr(mr, nc, kc, ks, a, w, c, c_stride, ep);
 }
 
 #endif
