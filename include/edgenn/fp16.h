@@ -6,7 +6,7 @@
  * stay float32. A session converts each F16 weight tensor back to f32 once
  * at create (F16C on x86 when the CPU has it), so an FP16 model runs at
  * f32 speed and computes exactly what the f32 model with the rounded
- * weights computes. (Native fp16 arithmetic on AArch64 is future work.)
+ * weights computes. (Native fp16 arithmetic on AArch64 is a kernel-level path on AArch64 (kernels.h: enn_f16_gemm_minmax_6x8__neonfp16), not yet used by the operators.)
  */
 #ifndef EDGENN_FP16_H
 #define EDGENN_FP16_H

@@ -100,6 +100,7 @@ const char *enn_isa_name(enn_isa isa) {
   case ENN_ISA_NEON: return "neon";
   case ENN_ISA_AVX512VNNI: return "avx512vnni";
   case ENN_ISA_NEONDOT: return "neondot";
+  case ENN_ISA_NEONFP16: return "neonfp16";
   }
   return "?";
 }

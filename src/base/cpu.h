@@ -31,7 +31,10 @@ typedef enum enn_isa {
   ENN_ISA_AVX512VNNI = 4,
   /* Likewise: kernels of the neon level that need the ARMv8.2 dot
    * product (asimddp; kernels/select.c skips them on CPUs without it). */
-  ENN_ISA_NEONDOT = 5
+  ENN_ISA_NEONDOT = 5,
+  /* Likewise: kernels of the neon level that need ARMv8.2 half-precision
+   * arithmetic (fphp + asimdhp, ENN_CPU_FPHP). */
+  ENN_ISA_NEONFP16 = 6
 } enn_isa;
 
 /* Feature bits (enn_cpu.features). */

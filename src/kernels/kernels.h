@@ -138,6 +138,12 @@ typedef void (*enn_qs8_gemm_fn)(size_t mr, size_t nc, size_t kc, const int8_t *a
                                 int8_t *c, size_t c_stride, const enn_qs8_epi *ep);
 typedef void (*enn_qs8_igemm_fn)(size_t mr, size_t nc, size_t kc, size_t ks, const int8_t *const *a, const void *w,
                                  int8_t *c, size_t c_stride, const enn_qs8_epi *ep);
+/* f16-weight GEMM (ENN_KOP_GEMM, dtype ENN_DTYPE_F16, arm/f16_gemm_neonfp16.c):
+ * the f32 GEMM contract (f32 a, c, epi) with w packed by
+ * enn_f16_pack_gemm: half-precision weights, f32 biases; the products are
+ * formed in half precision (a rounded to f16), see the kernel's comment. */
+typedef void (*enn_f16_gemm_fn)(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const void *w,
+                                 float *c, size_t c_stride, const enn_f32_epi *ep);
 
 /* int8 depthwise, element-wise and pooling kernels (x86/qs8_dwconv_*.c,
  * x86/qs8_vector_*.c), bit-exact with their references (kernels/ref/q8_*):
@@ -229,6 +235,7 @@ typedef struct enn_kernel {
     enn_qs8_avgpool_fn qs8_avgpool;
     enn_qs8_maxpool_fn qs8_maxpool;
     enn_qs8_quantize_fn qs8_quantize;
+    enn_f16_gemm_fn f16_gemm;
   } fn;
 } enn_kernel;
 
@@ -326,6 +333,15 @@ void enn_qs8_dwconv_3x3__neon(const int8_t *const *, const void *, int8_t *, siz
 void enn_qs8_dwconv_5x5__neon(const int8_t *const *, const void *, int8_t *, size_t, size_t, size_t, size_t, size_t,
                               int32_t, const enn_qs8_epi *);
 void enn_qs8_vadd__neon(size_t, const int8_t *, const int8_t *, int8_t *, const enn_qs8_add_params *);
+#endif
+#if ENN_KERNELS_ARM64 /* f16 weights: src/kernels/arm/f16_gemm_neonfp16.c */
+void enn_f16_gemm_minmax_6x8__neonfp16(size_t, size_t, size_t, const float *, size_t, const void *, float *, size_t,
+                                        const enn_f32_epi *);
+/* Packs [n, kdim] weights (row stride w_stride, IEEE binary16 bit patterns,
+ * include/edgenn/fp16.h) and f32 biases b (NULL = 0) for it: per panel of
+ * 8 columns, 8 f32 biases then kdim x 8 halves (0 past n). */
+size_t enn_f16_pack_gemm_bytes(int64_t n, int64_t kdim);
+void enn_f16_pack_gemm(int64_t n, int64_t kdim, int64_t w_stride, const uint16_t *w, const float *b, void *out);
 #endif
 #if ENN_KERNELS_ARM64 /* src/kernels/arm/f32_*_neon.c */
 void enn_f32_gemm_minmax_6x8__neon(size_t, size_t, size_t, const float *, size_t, const float *, float *, size_t,

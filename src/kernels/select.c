@@ -95,6 +95,10 @@ static const enn_kernel g_kernels[] = {
     {"enn_qs8_dwconv_5x5__neon", ENN_KOP_QS8_DWCONV, ENN_ISA_NEON, ENN_DTYPE_I8, 1, 16, 5, 5,
      {.qs8_dwconv = enn_qs8_dwconv_5x5__neon}},
     {"enn_qs8_vadd__neon", ENN_KOP_QS8_VADD, ENN_ISA_NEON, ENN_DTYPE_I8, 0, 16, 0, 0, {.qs8_vadd = enn_qs8_vadd__neon}},
+    /* f16 weights, f32 activations (dtype F16 = the weights' dtype; only
+     * asked for by f16-weight nodes): needs asimdhp */
+    {"enn_f16_gemm_minmax_6x8__neonfp16", ENN_KOP_GEMM, ENN_ISA_NEONFP16, ENN_DTYPE_F16, 6, 8, 0, 0,
+     {.f16_gemm = enn_f16_gemm_minmax_6x8__neonfp16}},
 #endif
 #if ENN_KERNELS_X86 /* int8 depthwise / element-wise / pooling */
     /* the VNNI variants first: among kernels of one level the first listed wins */
@@ -147,6 +151,7 @@ static int isa_rank(enn_isa isa) {
   case ENN_ISA_AVX512VNNI: return 2; /* an avx512-level kernel needing VNNI too */
   case ENN_ISA_NEON: return 1;
   case ENN_ISA_NEONDOT: return 1; /* a neon-level kernel needing the dot product too */
+  case ENN_ISA_NEONFP16: return 1; /* a neon-level kernel needing fp16 arithmetic too */
   default: return 0;
   }
 }
@@ -167,10 +172,11 @@ enn_status enn_kernel_isa(enn_isa *out) {
 /* CPU features a kernel tag needs beyond its level. */
 static bool tag_features_ok(enn_isa isa) {
   if (isa == ENN_ISA_NEONDOT) return enn_cpu_has(ENN_CPU_ASIMDDP);
+  if (isa == ENN_ISA_NEONFP16) return enn_cpu_has(ENN_CPU_FPHP);
   return isa != ENN_ISA_AVX512VNNI || enn_cpu_has(ENN_CPU_AVX512VNNI);
 }
 
-static bool is_arm(enn_isa isa) { return isa == ENN_ISA_NEON || isa == ENN_ISA_NEONDOT; }
+static bool is_arm(enn_isa isa) { return isa == ENN_ISA_NEON || isa == ENN_ISA_NEONDOT || isa == ENN_ISA_NEONFP16; }
 
 bool enn_kernel_isa_supported(enn_isa isa) {
   const enn_isa best = enn_cpu_get()->best;

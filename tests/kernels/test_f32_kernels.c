@@ -432,7 +432,8 @@ static void test_table(void) {
   int32_t cnt;
   const enn_kernel *t = enn_kernel_table(&cnt);
   for (int32_t i = 0; i < cnt; i++) {
-    CHECK(strncmp(t[i].name, t[i].dtype == ENN_DTYPE_F32 ? "enn_f32_" : "enn_qs8_", 8) == 0);
+    CHECK(strncmp(t[i].name, t[i].dtype == ENN_DTYPE_F32 ? "enn_f32_" : t[i].dtype == ENN_DTYPE_F16 ? "enn_f16_" : "enn_qs8_",
+                  8) == 0);
     CHECK(strstr(t[i].name, "__") != NULL);
     CHECK(strstr(t[i].name, enn_isa_name(t[i].isa)) != NULL);
     for (int32_t j = 0; j < i; j++) CHECK(strcmp(t[i].name, t[j].name) != 0);
