@@ -10,12 +10,8 @@
 #include "ops/op_util.h"
 #include "ops/qs8_ops.h"
 
-static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
-  enn_conv2d_params *p = state;
-  enn_status st;
-  if ((st = enn_expect_f32(n, in, 0, 4)) || (st = enn_expect_f32(n, in, 1, 4))) return st;
-  if (n->n_inputs > 2 && (st = enn_expect_f32(n, in, 2, 1))) return st;
-  if ((st = enn_check_act(n))) return st;
+enn_status enn_conv2d_geometry(const enn_node *n, const enn_tensor_desc *const *in, enn_conv2d_params *p,
+                               int64_t *oh_out, int64_t *ow_out) {
   const enn_tensor_desc *x = in[0], *w = in[1];
   const int32_t groups = n->attrs.groups;
   if (groups < 1) return enn_node_err(n, ENN_ERR_INVALID_ARG, "groups must be >= 1 (got %d)", groups);
@@ -34,6 +30,7 @@ static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *i
                         (long long)oc);
   int32_t pads[4];
   int64_t oh, ow;
+  enn_status st;
   if ((st = enn_window_2d(n, x->dims[1], x->dims[2], w->dims[1], w->dims[2], false, pads, &oh, &ow))) return st;
   if (oh < 1 || ow < 1) return enn_node_err(n, ENN_ERR_SHAPE, "output would be empty");
   if (p) {
@@ -55,7 +52,19 @@ static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *i
     p->groups = groups;
     p->act = enn_act_params_from(&n->attrs);
   }
-  if (out) enn_desc_nhwc(out, x->dims[0], oh, ow, oc);
+  *oh_out = oh;
+  *ow_out = ow;
+  return ENN_OK;
+}
+
+static enn_status conv_params(const enn_node *n, const enn_tensor_desc *const *in, void *state, enn_tensor_desc *out) {
+  enn_status st;
+  if ((st = enn_expect_f32(n, in, 0, 4)) || (st = enn_expect_f32(n, in, 1, 4))) return st;
+  if (n->n_inputs > 2 && (st = enn_expect_f32(n, in, 2, 1))) return st;
+  if ((st = enn_check_act(n))) return st;
+  int64_t oh, ow;
+  if ((st = enn_conv2d_geometry(n, in, state, &oh, &ow))) return st;
+  if (out) enn_desc_nhwc(out, in[0]->dims[0], oh, ow, in[1]->dims[0]);
   return ENN_OK;
 }
 

@@ -30,47 +30,10 @@ static enn_status q8_conv_geometry(const enn_node *n, const enn_tensor_desc *con
   if ((st = enn_qs8_expect(n, in, 0, ENN_DTYPE_I8, 4)) || (st = enn_qs8_expect(n, in, 1, ENN_DTYPE_I8, 4))) return st;
   if (n->n_inputs > 2 && (st = enn_qs8_expect(n, in, 2, ENN_DTYPE_I32, 1))) return st;
   if ((st = enn_qs8_check_act(n))) return st;
-  const enn_tensor_desc *x = in[0], *w = in[1];
-  const int32_t groups = n->attrs.groups;
-  if (groups < 1) return enn_node_err(n, ENN_ERR_INVALID_ARG, "groups must be >= 1 (got %d)", groups);
-  for (int i = 0; i < 4; i++)
-    if (x->dims[i] > INT32_MAX / 4 || w->dims[i] > INT32_MAX / 4 || x->dims[i] < 1 || w->dims[i] < 1)
-      return enn_node_err(n, ENN_ERR_SHAPE, "dimension out of range");
-  const int64_t ic = x->dims[3], oc = w->dims[0];
-  if (ic % groups || oc % groups)
-    return enn_node_err(n, ENN_ERR_SHAPE, "channels in %lld / out %lld are not divisible by groups %d", (long long)ic,
-                        (long long)oc, groups);
-  if (w->dims[3] != ic / groups)
-    return enn_node_err(n, ENN_ERR_SHAPE, "weight has %lld input channels per group, input gives %lld / %d groups",
-                        (long long)w->dims[3], (long long)ic, groups);
-  if (n->n_inputs > 2 && in[2]->dims[0] != oc)
-    return enn_node_err(n, ENN_ERR_SHAPE, "bias has %lld values for %lld output channels", (long long)in[2]->dims[0],
-                        (long long)oc);
-  int32_t pads[4];
   int64_t oh, ow;
-  if ((st = enn_window_2d(n, x->dims[1], x->dims[2], w->dims[1], w->dims[2], false, pads, &oh, &ow))) return st;
-  if (oh < 1 || ow < 1) return enn_node_err(n, ENN_ERR_SHAPE, "output would be empty");
-  if (p) {
-    p->n = (int32_t)x->dims[0];
-    p->ih = (int32_t)x->dims[1];
-    p->iw = (int32_t)x->dims[2];
-    p->ic = (int32_t)ic;
-    p->oh = (int32_t)oh;
-    p->ow = (int32_t)ow;
-    p->oc = (int32_t)oc;
-    p->kh = (int32_t)w->dims[1];
-    p->kw = (int32_t)w->dims[2];
-    p->sh = n->attrs.stride[0];
-    p->sw = n->attrs.stride[1];
-    p->dh = n->attrs.dilation[0];
-    p->dw = n->attrs.dilation[1];
-    p->pt = pads[0];
-    p->pl = pads[1];
-    p->groups = groups;
-    p->act = enn_act_params_from(&n->attrs);
-  }
+  if ((st = enn_conv2d_geometry(n, in, p, &oh, &ow))) return st; /* conv2d.c: the f32 operator's shape rules */
   if (out) {
-    enn_desc_nhwc(out, x->dims[0], oh, ow, oc);
+    enn_desc_nhwc(out, in[0]->dims[0], oh, ow, in[1]->dims[0]);
     out->dtype = ENN_DTYPE_I8;
   }
   return ENN_OK;

@@ -19,6 +19,7 @@
 #ifndef ENN_OPS_QS8_OPS_H
 #define ENN_OPS_QS8_OPS_H
 
+#include "kernels/ref/conv_ref.h"
 #include "ops/op_util.h"
 
 /* Whether an operator gets input 0 of this dtype through its int8 path. */
@@ -55,6 +56,13 @@ enn_status enn_qs8_act_range(const enn_node *n, const enn_tensor_desc *y, int32_
 enn_status enn_qs8_linear_params(const enn_node *n, const enn_tensor_desc *x, const enn_tensor_desc *w,
                                  const enn_tensor_desc *y, int64_t channels, int32_t *w_zp, int32_t *mult,
                                  int32_t *shift);
+
+/* Conv2D's shape rules (conv2d.c), shared by its f32 and int8 paths: checks
+ * groups, dimensions, channel counts, bias length and the window (the
+ * caller checks dtypes and the activation first); fills *p when non-NULL
+ * and the output's spatial size. */
+enn_status enn_conv2d_geometry(const enn_node *n, const enn_tensor_desc *const *in, enn_conv2d_params *p,
+                               int64_t *oh, int64_t *ow);
 
 /* ----------------------------------------------------------- operators */
 enn_status enn_qs8_conv2d_infer(const enn_node *n, const enn_tensor_desc *const *in, enn_tensor_desc *out);
