@@ -94,25 +94,7 @@ INL void panel(const int R, const int8_t *const *a, size_t ks, size_t kc, const 
       wk += 4 * NR;
     }
   }
-  /* (c is int8_t: its stores may alias *ep, so read ep once, before them) */
-  const int ls = (ep->flags & ENN_QS8_EPI_LSHIFT) != 0;
-  const int32x4_t zp = vdupq_n_s32(ep->y_zp);
-  const int8x16_t lo = vdupq_n_s8((int8_t)ep->lo), hi = vdupq_n_s8((int8_t)ep->hi);
-  const int32_t *m = (const int32_t *)(const void *)(w + QN_OFF_M);
-  const int32_t *l = (const int32_t *)(const void *)(w + QN_OFF_L);
-  const int32_t *ne = (const int32_t *)(const void *)(w + QN_OFF_NE);
-  int32x4_t vm[4], vl[4], vne[4];
-  UNROLL for (int v = 0; v < 4; v++) {
-    vm[v] = vld1q_s32(m + 4 * v);
-    vl[v] = vld1q_s32(l + 4 * v);
-    vne[v] = vld1q_s32(ne + 4 * v);
-  }
-  UNROLL for (int i = 0; i < R; i++) {
-    if ((size_t)i >= mr) break;
-    int32x4_t r[4];
-    UNROLL for (int v = 0; v < 4; v++) r[v] = qn_mbqm(acc[i][v], vm[v], vl[v], vne[v], ls);
-    qn_store(c + (size_t)i * c_stride, qn_narrow16(r[0], r[1], r[2], r[3], zp, lo, hi), ncol);
-  }
+  qn_requant_rows(R, acc, w, c, c_stride, mr, ncol, ep);
 }
 
 INL void tile(const int R, size_t mr, size_t nc, size_t kc, size_t ks, const int8_t *const *a,

@@ -46,6 +46,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "kernels/kernels.h"
+
 #define QN_NR 16
 #define QN_OFF_BIAS 0
 #define QN_OFF_M 64
@@ -87,6 +89,32 @@ QN_INL void qn_store(int8_t *c, int8x16_t v, size_t n) {
   int8_t tmp[16];
   vst1q_s8(tmp, v);
   for (size_t j = 0; j < n; j++) c[j] = tmp[j];
+}
+/* The GEMM panel epilogue shared by the NEON and NEON-dot kernels: rows
+ * i < min(R, mr) of the int32 accumulators acc[i][0..3] (16 columns) are
+ * requantised with panel w's per-column constants and ep, and their first
+ * ncol bytes stored at c + i*c_stride. ep is read before any store (c is
+ * int8_t, so its stores may alias *ep). */
+QN_INL void qn_requant_rows(const int R, int32x4_t (*acc)[4], const unsigned char *w, int8_t *c, size_t c_stride,
+                            size_t mr, size_t ncol, const enn_qs8_epi *ep) {
+  const int ls = (ep->flags & ENN_QS8_EPI_LSHIFT) != 0;
+  const int32x4_t zp = vdupq_n_s32(ep->y_zp);
+  const int8x16_t lo = vdupq_n_s8((int8_t)ep->lo), hi = vdupq_n_s8((int8_t)ep->hi);
+  const int32_t *m = (const int32_t *)(const void *)(w + QN_OFF_M);
+  const int32_t *l = (const int32_t *)(const void *)(w + QN_OFF_L);
+  const int32_t *ne = (const int32_t *)(const void *)(w + QN_OFF_NE);
+  int32x4_t vm[4], vl[4], vne[4];
+  _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) {
+    vm[v] = vld1q_s32(m + 4 * v);
+    vl[v] = vld1q_s32(l + 4 * v);
+    vne[v] = vld1q_s32(ne + 4 * v);
+  }
+  _Pragma("GCC unroll 16") for (int i = 0; i < R; i++) {
+    if ((size_t)i >= mr) break;
+    int32x4_t r[4];
+    _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) r[v] = qn_mbqm(acc[i][v], vm[v], vl[v], vne[v], ls);
+    qn_store(c + (size_t)i * c_stride, qn_narrow16(r[0], r[1], r[2], r[3], zp, lo, hi), ncol);
+  }
 }
 #endif
 
