@@ -5,6 +5,7 @@
  */
 #include "base/threadpool.h"
 #include "kernels/ref/conv_ref.h"
+#include "ops/f16_gemm_fast.h"
 #include "ops/f16_weights.h"
 #include "ops/fast_path.h"
 #include "ops/op_util.h"
@@ -94,6 +95,15 @@ static bool conv_reads_weights(const enn_exec *e) { return !((const conv_state *
 
 static enn_status conv_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   if (enn_qs8_dispatch(e->in_desc[0]->dtype)) return enn_qs8_conv2d_prepare(e, ctx);
+  if (enn_f16_gemm_native_kernel(e)) { /* f16 weights kept f16 (1x1): the f16 GEMM, ops/f16_gemm_fast.h */
+    enn_f16w_descs v;
+    conv_state s;
+    const uint32_t mask = ENN_F16W_IN(1) | ENN_F16W_IN(2);
+    const enn_tensor_desc *const *d = enn_f16w_infer_descs(e->node, e->in_desc, e->in, mask, &v);
+    enn_status st = conv_params(e->node, d, &s.p, NULL);
+    if (!st) st = enn_f16_conv2d_fast_prepare(e, ctx, &s.p, &s.fast);
+    if (st || s.fast.run) return st ? st : enn_f16_state(e, ctx, &s, sizeof s);
+  }
   /* f16 weights / bias: converted to f32 once around the f32 prepare */
   return enn_f16w_prepare(e, ctx, ENN_F16W_IN(1) | ENN_F16W_IN(2), conv_prepare_f32, conv_reads_weights);
 }

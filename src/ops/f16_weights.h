@@ -23,6 +23,10 @@
  *            packed its own copy) the temporary copy is freed and the
  *            F16 pointer and descriptor are put back.
  * Ops without F16 inputs take the plain path (no cost).
+ *
+ * Conv2D 1x1 / FullyConnected on a CPU with fp16 arithmetic (AArch64
+ * fphp/asimdhp) try ops/f16_gemm_fast.h before enn_f16w_prepare: that
+ * path keeps the weights f16 (no conversion) and runs the f16 GEMM.
  */
 #ifndef ENN_OPS_F16_WEIGHTS_H
 #define ENN_OPS_F16_WEIGHTS_H

@@ -23,6 +23,7 @@
 
 #include "edgenn/fp16.h"
 #include "kernels/ref/f16_ref.h"
+#include "ops/f16_gemm_fast.h"
 #include "ops/f16_weights.h"
 #include "rt/rt.h"
 #include "test.h"
@@ -601,6 +602,10 @@ static void test_errors(void) {
 int main(int argc, char **argv) {
   (void)argc;
   const char *child = getenv("ENN_FP16_CHILD");
+  /* These checks are of the f32 conversion path (exact, no extra memory);
+   * the native f16 GEMM of AArch64 with fp16 arithmetic, which rounds
+   * activations to f16, is tests/ops/test_f16_native.c. */
+  enn_f16_gemm_set_native(0);
   enn_cpu_info ci;
   enn_cpu_info_get(&ci);
   fprintf(stderr, "kernel level: %s%s\n", ci.isa, child ? " (re-run under ENN_ISA=ref)" : "");
