@@ -65,6 +65,8 @@ enn_status enn_qs8_conv2d_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   e->kernel = "enn_qs8_conv2d__ref";
   const int8_t *w = e->in[1];
   const int32_t *b = e->n_in > 2 ? e->in[2] : NULL;
+  bool fused = false; /* a fused int8 block (conv2d_q8_chain.c) first */
+  if ((st = enn_qs8_conv2d_chain_prepare(e, ctx, &s->fast, &fused)) || fused) return st;
   if ((st = enn_qs8_dwconv_fast_prepare(e, ctx, p, w, b, &s->fast))) return st;
   if (!s->fast.run && (st = enn_qs8_conv2d_fast_prepare(e, ctx, p, w, b, &s->fast))) return st;
   return ENN_OK;

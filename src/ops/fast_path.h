@@ -124,6 +124,14 @@ void enn_conv2d_set_fusion(int mode);
  * in this process (diagnostics, not synchronised). */
 void enn_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential);
 
+/* conv2d_q8_chain.c: the int8 counterpart of enn_conv2d_chain_prepare for
+ * int8 Conv2D nodes (conv2d_q8.c tries it before its fast paths); runners
+ * enn_qs8_dwsep_*, bit-identical to the unfused int8 layers. Mode and
+ * counts as enn_conv2d_set_fusion / enn_conv2d_chain_counts. */
+enn_status enn_qs8_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_path *fp, bool *handled);
+void enn_qs8_conv2d_set_fusion(int mode);
+void enn_qs8_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential);
+
 /* Below this many multiply-accumulates a fast path runs on one thread. */
 #define ENN_FAST_PAR_MIN_MACS 32768
 
