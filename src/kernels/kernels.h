@@ -63,8 +63,9 @@
  *   w is enn_qs8_pack_gemm's layout: it holds b, mult, shift and x_zp
  *   (folded into the bias), ep (enn_qs8_epi) the per-call y_zp, lo, hi. An
  *   IGEMM padding tap points at a row of kc bytes equal to x_zp. The
- *   kernels never read past kc bytes of a row. Weight zero points must be
- *   0 (operators with others keep the reference kernels).
+ *   kernels never read past kc bytes of a row. A weight zero point is
+ *   folded by the operator through ep->row_off (below): the kernels
+ *   themselves compute with the weights as packed.
  *
  * ISA tags: an entry's isa is its level (avx2, avx512, neon), except
  * ENN_ISA_AVX512VNNI, which ranks as avx512 but is offered only by CPUs
@@ -128,11 +129,18 @@ typedef void (*enn_f32_wino_out_fn)(const float *m, size_t m_stride, size_t c, c
  * panels (enn_qs8_pack_gemm). y = clamp(y_zp + MBQM(acc), lo, hi) with
  * -128 <= lo <= hi <= 127. flags (enn_qs8_epi_init) let a kernel skip the
  * left shift when no channel has shift > 0 and the INT32_MIN * INT32_MIN
- * saturation when no multiplier is INT32_MIN. */
+ * saturation when no multiplier is INT32_MIN. row_off (NULL: none; set
+ * NULL by enn_qs8_epi_init) is a per-call vector of mr int32 row offsets
+ * the GEMM / IGEMM kernels add to every column of row i before the
+ * requantisation (acc[i, j] += row_off[i], modulo 2^32): the operator's
+ * fold of a weight zero point w_zp, row_off[i] = -w_zp * sum_k (a_i[k] -
+ * x_zp) (conv2d_q8_fast.c). The kernels read it before any store. The
+ * depthwise kernels ignore it. */
 enum { ENN_QS8_EPI_LSHIFT = 1, ENN_QS8_EPI_SAT = 2 };
 typedef struct enn_qs8_epi {
   int32_t y_zp, lo, hi;
   int32_t flags; /* ENN_QS8_EPI_* */
+  const int32_t *row_off; /* GEMM / IGEMM: [mr] or NULL */
 } enn_qs8_epi;
 typedef void (*enn_qs8_gemm_fn)(size_t mr, size_t nc, size_t kc, const int8_t *a, size_t a_stride, const void *w,
                                 int8_t *c, size_t c_stride, const enn_qs8_epi *ep);
@@ -191,6 +199,11 @@ typedef void (*enn_qs8_maxpool_fn)(const int8_t *const *rows, size_t kh, int8_t 
                                    size_t kw, size_t stride, size_t pad_left, size_t dil, int32_t lo, int32_t hi);
 typedef void (*enn_qs8_quantize_fn)(size_t n, const float *x, int8_t *y, float scale, int32_t zp, int32_t lo,
                                     int32_t hi, int32_t rounding);
+/* QS8_DEQUANTIZE enn_qs8_dequantize__<isa>: int8 -> f32 per tensor,
+ *   y[i] = scale * (float)(x[i] - zp), i < n (n may be 0), one float
+ *   multiplication of an exact integer (|zp| < 2^23), so bit-identical to
+ *   enn_qs8_dequantize__ref's (float)((double)scale * (x - zp)). */
+typedef void (*enn_qs8_dequantize_fn)(size_t n, const int8_t *x, float *y, float scale, int32_t zp);
 
 typedef enum enn_kernel_op {
   ENN_KOP_GEMM = 0,
@@ -207,7 +220,8 @@ typedef enum enn_kernel_op {
   ENN_KOP_QS8_MAXPOOL,
   ENN_KOP_QS8_QUANTIZE,
   ENN_KOP_WINO_IN,
-  ENN_KOP_WINO_OUT
+  ENN_KOP_WINO_OUT,
+  ENN_KOP_QS8_DEQUANTIZE
 } enn_kernel_op;
 
 typedef struct enn_kernel {
@@ -235,6 +249,7 @@ typedef struct enn_kernel {
     enn_qs8_avgpool_fn qs8_avgpool;
     enn_qs8_maxpool_fn qs8_maxpool;
     enn_qs8_quantize_fn qs8_quantize;
+    enn_qs8_dequantize_fn qs8_dequantize;
     enn_f16_gemm_fn f16_gemm;
   } fn;
 } enn_kernel;
@@ -425,6 +440,16 @@ void enn_qs8_maxpool__avx2(const int8_t *const *, size_t, int8_t *, size_t, size
                            size_t, int32_t, int32_t);
 void enn_qs8_quantize__avx512(size_t, const float *, int8_t *, float, int32_t, int32_t, int32_t, int32_t);
 void enn_qs8_quantize__avx2(size_t, const float *, int8_t *, float, int32_t, int32_t, int32_t, int32_t);
+void enn_qs8_dequantize__avx512(size_t, const int8_t *, float *, float, int32_t);
+void enn_qs8_dequantize__avx2(size_t, const int8_t *, float *, float, int32_t);
+#endif
+#if ENN_KERNELS_ARM64 /* int8 dequantize / pooling / quantize: src/kernels/arm/qs8_*_neon.c */
+void enn_qs8_dequantize__neon(size_t, const int8_t *, float *, float, int32_t);
+void enn_qs8_gavgpool__neon(size_t, size_t, const int8_t *, int8_t *, const enn_qs8_mean_kparams *);
+void enn_qs8_avgpool__neon(size_t, const int8_t *const *, int8_t *, size_t, int32_t, int32_t, int32_t, int32_t);
+void enn_qs8_maxpool__neon(const int8_t *const *, size_t, int8_t *, size_t, size_t, size_t, size_t, size_t, size_t,
+                           size_t, int32_t, int32_t);
+void enn_qs8_quantize__neon(size_t, const float *, int8_t *, float, int32_t, int32_t, int32_t, int32_t);
 #endif
 
 #endif

@@ -147,6 +147,7 @@ void enn_qs8_epi_init(enn_qs8_epi *ep, int32_t y_zp, int32_t lo, int32_t hi, int
   ep->lo = lo;
   ep->hi = hi;
   ep->flags = 0;
+  ep->row_off = NULL;
   for (int64_t j = 0; j < n; j++) {
     if (shift[j] > 0) ep->flags |= ENN_QS8_EPI_LSHIFT;
     if (mult[j] == INT32_MIN) ep->flags |= ENN_QS8_EPI_SAT;

@@ -95,6 +95,16 @@ static const enn_kernel g_kernels[] = {
     {"enn_qs8_dwconv_5x5__neon", ENN_KOP_QS8_DWCONV, ENN_ISA_NEON, ENN_DTYPE_I8, 1, 16, 5, 5,
      {.qs8_dwconv = enn_qs8_dwconv_5x5__neon}},
     {"enn_qs8_vadd__neon", ENN_KOP_QS8_VADD, ENN_ISA_NEON, ENN_DTYPE_I8, 0, 16, 0, 0, {.qs8_vadd = enn_qs8_vadd__neon}},
+    {"enn_qs8_dequantize__neon", ENN_KOP_QS8_DEQUANTIZE, ENN_ISA_NEON, ENN_DTYPE_I8, 0, 16, 0, 0,
+     {.qs8_dequantize = enn_qs8_dequantize__neon}},
+    {"enn_qs8_gavgpool__neon", ENN_KOP_QS8_GAVGPOOL, ENN_ISA_NEON, ENN_DTYPE_I8, 0, 16, 0, 0,
+     {.qs8_gavgpool = enn_qs8_gavgpool__neon}},
+    {"enn_qs8_avgpool__neon", ENN_KOP_QS8_AVGPOOL, ENN_ISA_NEON, ENN_DTYPE_I8, 0, 16, 0, 0,
+     {.qs8_avgpool = enn_qs8_avgpool__neon}},
+    {"enn_qs8_maxpool__neon", ENN_KOP_QS8_MAXPOOL, ENN_ISA_NEON, ENN_DTYPE_I8, 0, 16, 0, 0,
+     {.qs8_maxpool = enn_qs8_maxpool__neon}},
+    {"enn_qs8_quantize__neon", ENN_KOP_QS8_QUANTIZE, ENN_ISA_NEON, ENN_DTYPE_I8, 0, 16, 0, 0,
+     {.qs8_quantize = enn_qs8_quantize__neon}},
     /* f16 weights, f32 activations (dtype F16 = the weights' dtype; only
      * asked for by f16-weight nodes): needs asimdhp */
     {"enn_f16_gemm_minmax_6x8__neonfp16", ENN_KOP_GEMM, ENN_ISA_NEONFP16, ENN_DTYPE_F16, 6, 8, 0, 0,
@@ -133,6 +143,10 @@ static const enn_kernel g_kernels[] = {
      {.qs8_quantize = enn_qs8_quantize__avx512}},
     {"enn_qs8_quantize__avx2", ENN_KOP_QS8_QUANTIZE, ENN_ISA_AVX2, ENN_DTYPE_I8, 0, 8, 0, 0,
      {.qs8_quantize = enn_qs8_quantize__avx2}},
+    {"enn_qs8_dequantize__avx512", ENN_KOP_QS8_DEQUANTIZE, ENN_ISA_AVX512, ENN_DTYPE_I8, 0, 16, 0, 0,
+     {.qs8_dequantize = enn_qs8_dequantize__avx512}},
+    {"enn_qs8_dequantize__avx2", ENN_KOP_QS8_DEQUANTIZE, ENN_ISA_AVX2, ENN_DTYPE_I8, 0, 8, 0, 0,
+     {.qs8_dequantize = enn_qs8_dequantize__avx2}},
 #endif
     {NULL, ENN_KOP_GEMM, ENN_ISA_REF, ENN_DTYPE_F32, 0, 0, 0, 0, {.gemm = NULL}} /* end (never matches) */
 };

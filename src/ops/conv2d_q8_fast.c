@@ -18,8 +18,18 @@
  *          kernel rows (kc = kw*ic, rows crossing an edge copied, tables
  *          built per tile) and 0.25-0.29 ms for copying every window into
  *          rows (im2col) for the GEMM kernel.
- * Declined (the reference runs): weight zero points other than 0 (the
- * kernels fold only the input's), weights or bias computed at run time,
+ * Weight zero point: the packed bias folds only the input's zero point
+ * (the kernels compute b + sum_k w (x - x_zp)); a per-tensor weight zero
+ * point w_zp (uint8 models imported as int8 keep one) is folded per call:
+ *   sum_k (w - w_zp)(x - x_zp) = sum_k w (x - x_zp) - w_zp * S_i,
+ *   S_i = sum_k (x_ik - x_zp) over output pixel i's K inputs,
+ * so each tile computes row_off[i] = -w_zp * S_i (modulo 2^32, as the
+ * reference's int32 sums; a padding tap reads x_zp and adds 0) and hands
+ * it to the kernel in ep->row_off, which adds it before requantising:
+ * bit-identical to the reference. The row sums cost K additions per
+ * pixel against K x N multiply-adds (a 1/N overhead).
+ * Declined (the reference runs): weight zero points that differ between
+ * output channels, weights or bias computed at run time,
  * grouped convolutions with fewer than 4 outputs per group, no kernel for
  * the CPU / ENN_ISA level.
  *
@@ -39,6 +49,7 @@
 
 #define L2_BLOCK_BYTES (256 * 1024)
 #define IND_CACHE_MAX_BYTES ((size_t)8 << 20)
+#define MAX_MR 16 /* the largest kernel tile height this file handles */
 
 static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -88,9 +99,26 @@ typedef struct q8_fast {
   enn_conv2d_params g;
   const int8_t *zrow;     /* max(ic, kc) bytes of x_zp */
   int32_t x_zp;
+  int32_t w_zp;           /* per-tensor weight zero point (0: no row offsets) */
   ind_cache *ind;         /* one group: every tile's table */
   size_t scratch_per_thread;
 } q8_fast;
+
+/* -w_zp * sum_{t < ks} sum_{k < kc} (a[t*MR + i][k] - x_zp), modulo 2^32:
+ * a folded weight zero point's row offset for row i of a table of ks x MR
+ * row pointers (GEMM: ks = MR = 1). */
+static int32_t row_offset(const int8_t *const *a, size_t ks, size_t MR, size_t i, size_t kc, int32_t x_zp,
+                          int32_t w_zp) {
+  uint32_t s = 0;
+  for (size_t t = 0; t < ks; t++) {
+    const int8_t *p = a[t * MR + i];
+    int32_t part = 0; /* |part| <= 255 * kc < 2^31 for kc < 2^23 (prepare checks) */
+    for (size_t k = 0; k < kc; k++) part += p[k];
+    s += (uint32_t)part;
+  }
+  s -= (uint32_t)ks * (uint32_t)kc * (uint32_t)x_zp;
+  return (int32_t)(0u - (uint32_t)w_zp * s);
+}
 
 /* ------------------------------------------------------------ GEMM */
 /* Rows [r0, r1) x panels [p0, p1) of every group. */
@@ -105,9 +133,18 @@ static void gemm_block(const q8_fast *f, const int8_t *a, int8_t *c, int64_t r0,
       const int64_t col0 = pb * NR, ncols = min64(pe * NR, f->n) - col0;
       for (int64_t r = r0; r < r1; r += MR) {
         const int64_t mr = min64(MR, r1 - r);
-        f->k->fn.qs8_gemm((size_t)mr, (size_t)ncols, (size_t)f->kc, ag + (size_t)r * f->a_stride, f->a_stride,
-                          wg + (size_t)pb * f->pstride, cg + (size_t)r * f->c_stride + (size_t)col0, f->c_stride,
-                          &f->ep);
+        const int8_t *ar = ag + (size_t)r * f->a_stride;
+        enn_qs8_epi ep = f->ep;
+        int32_t off[MAX_MR];
+        if (f->w_zp) {
+          for (int64_t i = 0; i < mr; i++) {
+            const int8_t *row = ar + (size_t)i * f->a_stride;
+            off[i] = row_offset(&row, 1, 1, 0, (size_t)f->kc, f->x_zp, f->w_zp);
+          }
+          ep.row_off = off;
+        }
+        f->k->fn.qs8_gemm((size_t)mr, (size_t)ncols, (size_t)f->kc, ar, f->a_stride, wg + (size_t)pb * f->pstride,
+                          cg + (size_t)r * f->c_stride + (size_t)col0, f->c_stride, &ep);
       }
     }
   }
@@ -207,8 +244,14 @@ static void igemm_block(const q8_fast *f, const int8_t *x, int8_t *y, const int8
         const int8_t *const *ta = a;
         if (f->ind) ta = f->ind->ptrs + (size_t)(m / MR) * tile_ptrs;
         else build_indirection(f, x, m, mr, g, a);
-        f->k->fn.qs8_igemm((size_t)mr, (size_t)ncols, (size_t)f->kc, (size_t)f->ks, ta, wp, ct, (size_t)p->oc,
-                           &f->ep);
+        enn_qs8_epi ep = f->ep;
+        int32_t off[MAX_MR];
+        if (f->w_zp) {
+          for (int32_t i = 0; i < mr; i++)
+            off[i] = row_offset(ta, (size_t)f->ks, (size_t)MR, (size_t)i, (size_t)f->kc, f->x_zp, f->w_zp);
+          ep.row_off = off;
+        }
+        f->k->fn.qs8_igemm((size_t)mr, (size_t)ncols, (size_t)f->kc, (size_t)f->ks, ta, wp, ct, (size_t)p->oc, &ep);
       }
     }
   }
@@ -254,9 +297,10 @@ static void igemm_run(const enn_exec *e, const void *state) {
 }
 
 /* ---------------------------------------------------------- prepare */
-static bool zero_points_zero(const int32_t *w_zp, int64_t n) {
-  for (int64_t i = 0; i < n; i++)
-    if (w_zp[i] != 0) return false;
+/* True when all n weight zero points equal w_zp[0] (folded per call). */
+static bool zero_points_uniform(const int32_t *w_zp, int64_t n) {
+  for (int64_t i = 1; i < n; i++)
+    if (w_zp[i] != w_zp[0]) return false;
   return true;
 }
 
@@ -286,17 +330,20 @@ enn_status enn_qs8_conv2d_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const 
   fp->state = NULL;
   const enn_conv2d_params *p = &q->geo;
   if (!w || (e->n_in > 2 && !b)) return ENN_OK; /* computed at run time: reference */
-  if (!zero_points_zero(q->w_zp, p->oc)) return ENN_OK;
+  if (!zero_points_uniform(q->w_zp, p->oc)) return ENN_OK;
   const int32_t icg = p->ic / p->groups, ocg = p->oc / p->groups;
+  const int32_t w_zp = p->oc > 0 ? q->w_zp[0] : 0;
+  if (w_zp != 0 && icg >= (1 << 23)) return ENN_OK; /* row sums stay below 2^31 */
   if (p->groups > 1 && ocg < 4) return ENN_OK;
   const bool gemm = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->pt == 0 && p->pl == 0 &&
                     p->oh == p->ih && p->ow == p->iw;
   const enn_kernel *k = enn_kernel_find(gemm ? ENN_KOP_GEMM : ENN_KOP_IGEMM, ENN_DTYPE_I8, 0, 0);
-  if (!k) return ENN_OK;
+  if (!k || k->mr > MAX_MR) return ENN_OK;
   q8_fast *f = enn_prepare_alloc(ctx, sizeof *f);
   if (!f) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   memset(f, 0, sizeof *f);
   f->k = k;
+  f->w_zp = w_zp;
   f->g = *p;
   f->n = ocg;
   f->groups = p->groups;
@@ -349,13 +396,17 @@ enn_status enn_qs8_fc_fast_prepare(enn_exec *e, enn_prepare_ctx *ctx, const enn_
   fp->run = NULL;
   fp->state = NULL;
   if (!w || (e->n_in > 2 && !b)) return ENN_OK;
-  if (p->n > INT32_MAX / 2 || p->k > INT32_MAX / 2 || !zero_points_zero(p->w_zp, p->n)) return ENN_OK;
+  if (p->n > INT32_MAX / 2 || p->k > INT32_MAX / 2 || !zero_points_uniform(p->w_zp, p->n)) return ENN_OK;
+  const int32_t w_zp = p->n > 0 ? p->w_zp[0] : 0;
+  if (w_zp != 0 && p->k >= (1 << 23)) return ENN_OK; /* row sums stay below 2^31 */
   const enn_kernel *k = enn_kernel_find(ENN_KOP_GEMM, ENN_DTYPE_I8, 0, 0);
-  if (!k) return ENN_OK;
+  if (!k || k->mr > MAX_MR) return ENN_OK;
   q8_fast *f = enn_prepare_alloc(ctx, sizeof *f);
   if (!f) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
   memset(f, 0, sizeof *f);
   f->k = k;
+  f->w_zp = w_zp;
+  f->x_zp = p->x_zp;
   f->mode = MODE_GEMM;
   f->rows = p->rows;
   f->n = (int32_t)p->n;

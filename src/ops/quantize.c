@@ -18,7 +18,13 @@
  * view [outer, channels, inner]; when both the input and output of a
  * requantisation are per axis they must share the axis. A per-tensor
  * f32 -> i8 Quantize runs the QS8_QUANTIZE kernel of the session's ISA
- * when there is one (kernels.h; bit-exact with the reference).
+ * when there is one, a per-tensor i8 -> f32 Dequantize the QS8_DEQUANTIZE
+ * one (kernels.h; both bit-exact with the reference). A per-tensor 8-bit
+ * requantisation (the uint8 <-> int8 boundary of imported models) has only
+ * 256 possible inputs: prepare tabulates the reference's result for each
+ * byte (enn_requantize, the same function) and run looks every byte up
+ * ("enn_qs8_requantize_lut"; not at ISA level ref, which runs the
+ * reference), identical by construction.
  */
 #include <string.h>
 
@@ -26,11 +32,13 @@
 #include "kernels/ref/q8_quantize_ref.h"
 #include "ops/qs8_ops.h"
 
-/* Quantize's prepared state: the reference parameters and the SIMD kernel
- * for per-tensor f32 -> i8 (NULL: the reference runs). */
+/* Quantize's and Dequantize's prepared state: the reference parameters and
+ * the SIMD kernel for per-tensor f32 -> i8 / i8 -> f32 (NULL: the reference
+ * runs). */
 typedef struct quant_state {
   enn_qs8_quant_params p;
   const enn_kernel *k;
+  const uint8_t *lut; /* per-tensor requantisation: output byte of each input byte */
 } quant_state;
 
 static bool is_8bit(enn_dtype t) { return t == ENN_DTYPE_I8 || t == ENN_DTYPE_U8; }
@@ -129,9 +137,20 @@ static enn_status quantize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
     p->zp_in = zi;
     p->mult = mult;
     p->shift = shift;
+    enn_isa isa;
+    if (v.channels == 1 && enn_kernel_isa(&isa) == ENN_OK && isa != ENN_ISA_REF) { /* level ref: the reference */
+      uint8_t *lut = enn_prepare_alloc(ctx, 256);
+      if (!lut) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+      for (int32_t b = 0; b < 256; b++) {
+        const int32_t q = x->dtype == ENN_DTYPE_U8 ? b : (int32_t)(int8_t)(uint8_t)b;
+        const int32_t r = enn_requantize(q - zi[0], mult[0], shift[0], zo[0], p->qmin, p->qmax);
+        lut[b] = y->dtype == ENN_DTYPE_U8 ? (uint8_t)r : (uint8_t)(int8_t)r;
+      }
+      qs->lut = lut;
+    }
   }
   e->state = qs;
-  e->kernel = requant ? "enn_qs8_requantize__ref" : "enn_qs8_quantize__ref";
+  e->kernel = requant ? (qs->lut ? "enn_qs8_requantize_lut" : "enn_qs8_requantize__ref") : "enn_qs8_quantize__ref";
   if (!requant && y->dtype == ENN_DTYPE_I8 && v.channels == 1 &&
       (qs->k = enn_kernel_find(ENN_KOP_QS8_QUANTIZE, ENN_DTYPE_I8, 0, 0)))
     e->kernel = qs->k->name;
@@ -141,7 +160,12 @@ static enn_status quantize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
 static void quantize_run(const enn_exec *e) {
   const quant_state *qs = e->state;
   const enn_qs8_quant_params *p = &qs->p;
-  if (qs->k)
+  if (qs->lut) {
+    const uint8_t *x = e->in[0], *lut = qs->lut;
+    uint8_t *y = e->out[0];
+    const size_t n = (size_t)(p->outer * p->inner);
+    for (size_t i = 0; i < n; i++) y[i] = lut[x[i]];
+  } else if (qs->k)
     qs->k->fn.qs8_quantize((size_t)(p->outer * p->inner), e->in[0], e->out[0], p->scale[0], p->zp_out[0], p->qmin,
                            p->qmax, p->rounding);
   else if (p->in_dtype == ENN_DTYPE_F32) enn_qs8_quantize__ref(p, e->in[0], e->out[0]);
@@ -157,22 +181,31 @@ static enn_status dequantize_prepare(enn_exec *e, enn_prepare_ctx *ctx) {
   memset(&v, 0, sizeof v);
   channel_view(x, &x->quant, &v);
   const size_t c = (size_t)v.channels;
-  enn_qs8_quant_params *p = enn_prepare_alloc(ctx, sizeof *p + c * (sizeof(float) + sizeof(int32_t)));
-  if (!p) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  quant_state *qs = enn_prepare_alloc(ctx, sizeof *qs + c * (sizeof(float) + sizeof(int32_t)));
+  if (!qs) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
+  enn_qs8_quant_params *p = &qs->p;
   *p = v;
-  float *scale = (float *)(p + 1);
+  float *scale = (float *)(qs + 1);
   int32_t *zp = (int32_t *)(scale + c);
   per_channel(&x->quant, v.channels, scale, zp);
   p->in_dtype = x->dtype;
   p->out_dtype = ENN_DTYPE_F32;
   p->scale = scale;
   p->zp_in = zp;
-  e->state = p;
+  e->state = qs;
   e->kernel = "enn_qs8_dequantize__ref";
+  qs->k = NULL;
+  if (x->dtype == ENN_DTYPE_I8 && v.channels == 1 && (qs->k = enn_kernel_find(ENN_KOP_QS8_DEQUANTIZE, ENN_DTYPE_I8, 0, 0)))
+    e->kernel = qs->k->name;
   return ENN_OK;
 }
 
-static void dequantize_run(const enn_exec *e) { enn_qs8_dequantize__ref(e->state, e->in[0], e->out[0]); }
+static void dequantize_run(const enn_exec *e) {
+  const quant_state *qs = e->state;
+  const enn_qs8_quant_params *p = &qs->p;
+  if (qs->k) qs->k->fn.qs8_dequantize((size_t)(p->outer * p->inner), e->in[0], e->out[0], p->scale[0], p->zp_in[0]);
+  else enn_qs8_dequantize__ref(p, e->in[0], e->out[0]);
+}
 
 const enn_op_vtable enn_op_vt_quantize = {quantize_infer, quantize_prepare, quantize_run, NULL};
 const enn_op_vtable enn_op_vt_dequantize = {dequantize_infer, dequantize_prepare, dequantize_run, NULL};

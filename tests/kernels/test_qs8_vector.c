@@ -26,7 +26,8 @@
  *             int32 range, random values at several scales / zero points /
  *             clamps, lengths 1..100;
  * and the operators (Add, Sub, AvgPool, MaxPool, GlobalAvgPool,
- * ReduceMean, Quantize) through sessions at every ISA level the CPU supports
+ * ReduceMean, Quantize) through sessions at every ISA level the CPU
+ * supports (avx512, avx2; neon on AArch64, e.g. under qemu)
  * (enn_kernel_set_isa_cap) against the same node at level ref: the fast
  * kernel of that level must be chosen, the bytes must be identical, with
  * 1 and 3 threads.
@@ -432,7 +433,7 @@ static int8_t *run_op(const opcase *q, enn_isa cap, int threads, long *n_out, ch
 }
 
 static void test_operators(void) {
-  static const enn_isa levels[] = {ENN_ISA_AVX512, ENN_ISA_AVX2};
+  static const enn_isa levels[] = {ENN_ISA_AVX512, ENN_ISA_AVX2, ENN_ISA_NEON};
   const opcase cases[] = {
       {ENN_OP_ADD, {1, 56, 56, 24}, 0, 0, 0, 0, 0, 0, ENN_ACT_NONE, "enn_qs8_vadd"},
       {ENN_OP_ADD, {1, 5, 3, 7}, 0, 0, 0, 0, 0, 0, ENN_ACT_RELU, "enn_qs8_vadd"},
@@ -498,7 +499,7 @@ static int8_t *run_quantize(enn_isa cap, int mode, long n, char *kernel) {
 }
 
 static void test_quantize_op(void) {
-  static const enn_isa levels[] = {ENN_ISA_AVX512, ENN_ISA_AVX2};
+  static const enn_isa levels[] = {ENN_ISA_AVX512, ENN_ISA_AVX2, ENN_ISA_NEON};
   const long n = 3 * 37 * 41;
   for (int mode = 0; mode <= 1; mode++) {
     char kref[96];

@@ -91,7 +91,8 @@ QN_INL void qn_store(int8_t *c, int8x16_t v, size_t n) {
   for (size_t j = 0; j < n; j++) c[j] = tmp[j];
 }
 /* The GEMM panel epilogue shared by the NEON and NEON-dot kernels: rows
- * i < min(R, mr) of the int32 accumulators acc[i][0..3] (16 columns) are
+ * i < min(R, mr) of the int32 accumulators acc[i][0..3] (16 columns), plus
+ * ep->row_off[i] when set (kernels.h), are
  * requantised with panel w's per-column constants and ep, and their first
  * ncol bytes stored at c + i*c_stride. ep is read before any store (c is
  * int8_t, so its stores may alias *ep). */
@@ -103,6 +104,13 @@ QN_INL void qn_requant_rows(const int R, int32x4_t (*acc)[4], const unsigned cha
   const int32_t *m = (const int32_t *)(const void *)(w + QN_OFF_M);
   const int32_t *l = (const int32_t *)(const void *)(w + QN_OFF_L);
   const int32_t *ne = (const int32_t *)(const void *)(w + QN_OFF_NE);
+  if (ep->row_off) { /* a folded weight zero point (kernels.h), added before any store */
+    _Pragma("GCC unroll 16") for (int i = 0; i < R; i++) {
+      if ((size_t)i >= mr) break;
+      const int32x4_t o = vdupq_n_s32(ep->row_off[i]);
+      _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) acc[i][v] = vaddq_s32(acc[i][v], o);
+    }
+  }
   int32x4_t vm[4], vl[4], vne[4];
   _Pragma("GCC unroll 4") for (int v = 0; v < 4; v++) {
     vm[v] = vld1q_s32(m + 4 * v);

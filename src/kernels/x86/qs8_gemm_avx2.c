@@ -152,13 +152,17 @@ INL void panel(const int R, const int V, const int MRP, const int8_t *const *a, 
   const int32_t flags = ep->flags | (ep->lo > -128 ? CLAMP_LO : 0) | (ep->hi < 127 ? CLAMP_HI : 0) |
                         (ep->lo >= ep->y_zp ? NEG_CLAMPED : 0);
   const __m256i zp = _mm256_set1_epi32(ep->y_zp), lo = _mm256_set1_epi32(ep->lo), hi = _mm256_set1_epi32(ep->hi);
+  __m256i off[MAXR]; /* a folded weight zero point's row offsets (kernels.h), read before any store */
+  const bool has_off = ep->row_off != NULL;
+  UNROLL for (int i = 0; i < R; i++) off[i] = _mm256_set1_epi32(has_off && (size_t)i < mr ? ep->row_off[i] : 0);
   const unsigned char *rq = w + 4 * NR;
   UNROLL for (int v = 0; v < V; v++) {
     const size_t rem = ncol > (size_t)v * 8 ? ncol - (size_t)v * 8 : 0;
     const __m256i bias = _mm256_load_si256((const __m256i *)(w + 32 * v));
     UNROLL for (int i = 0; i < R; i++) {
       if ((size_t)i >= mr) break;
-      const __m256i sum = _mm256_add_epi32(_mm256_hadd_epi32(acc[i][2 * v], acc[i][2 * v + 1]), bias);
+      __m256i sum = _mm256_add_epi32(_mm256_hadd_epi32(acc[i][2 * v], acc[i][2 * v + 1]), bias);
+      if (has_off) sum = _mm256_add_epi32(sum, off[i]);
       store8(c + (size_t)i * c_stride + 8 * v, requant(sum, rq + v * QA_REQ_BYTES, flags, zp, lo, hi), rem);
     }
   }

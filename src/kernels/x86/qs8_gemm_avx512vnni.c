@@ -148,6 +148,14 @@ INL void panel(const int R, const int V, const int MRP, const int8_t *const *a, 
   const int32_t flags = ep->flags | (ep->lo > -128 ? CLAMP_LO : 0) | (ep->hi < 127 ? CLAMP_HI : 0) |
                         (ep->lo >= ep->y_zp ? NEG_CLAMPED : 0);
   const __m512i zp = _mm512_set1_epi32(ep->y_zp), lo = _mm512_set1_epi32(ep->lo), hi = _mm512_set1_epi32(ep->hi);
+  if (ep->row_off) { /* a folded weight zero point (kernels.h) */
+    const int32_t *ro = ep->row_off;
+    UNROLL for (int i = 0; i < R; i++) {
+      if ((size_t)i >= mr) break;
+      const __m512i o = _mm512_set1_epi32(ro[i]);
+      UNROLL for (int v = 0; v < V; v++) acc[i][v] = _mm512_add_epi32(acc[i][v], o);
+    }
+  }
   const unsigned char *rq = w + 4 * NR;
   UNROLL for (int v = 0; v < V; v++) {
     const size_t rem = ncol > (size_t)v * 16 ? ncol - (size_t)v * 16 : 0;
