@@ -3,9 +3,17 @@
 # the same models, in one run. Batch 1, 1 and 2 threads, median of >= 50
 # timed runs after warm-up for every engine.
 #
-#   bench/peers.sh [--build DIR] [--iters N] [--warmup N] [--threads 1,2]
-#                  [--models k1,k2,...] [--dtypes f32,int8] [--out DIR]
-#                  [--no-install]
+#   bench/peers.sh [--build DIR] [--no-build] [--iters N] [--warmup N]
+#                  [--threads 1,2] [--models k1,k2,...] [--dtypes f32,int8]
+#                  [--out DIR] [--no-install]
+#
+# --build DIR (default build) is configured and built first (targets edgenn,
+# edgenn_static, peak); --no-build times the DIR/edgenn and
+# DIR/libedgenn.a already there as they are (nothing is configured or
+# rebuilt; an error if either is missing; the peak is left out without
+# DIR/peak). Either way the binaries are copied to OUT/tools before the
+# runs, so a rebuild of DIR during the benchmark cannot change or delete
+# what is timed.
 #
 # Engines (a peer that cannot be installed or run is reported as n/a with
 # the reason; the run goes on):
@@ -52,6 +60,7 @@ threads="1,2"
 models="mobilenet_v2,mobilenet_v2_0.35_96,mobilenet_v3_large,efficientnet_lite0,resnet8,resnet18"
 out=""
 install=1
+do_build=1
 dtypes="${DTYPES:-f32,int8}"
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -63,6 +72,7 @@ while [ $# -gt 0 ]; do
     --dtypes) dtypes="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     --no-install) install=0; shift ;;
+    --no-build) do_build=0; shift ;;
     -h|--help) sed -n '2,/^set -uo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
     *) echo "peers.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -70,6 +80,11 @@ done
 [[ "$iters" =~ ^[0-9]+$ && "$iters" -ge 1 ]] || { echo "peers.sh: --iters must be a positive integer" >&2; exit 2; }
 [[ "$warmup" =~ ^[0-9]+$ ]] || { echo "peers.sh: --warmup must be a non-negative integer" >&2; exit 2; }
 out="${out:-$build/bench-peers}"
+if [ "$do_build" = 0 ]; then # before anything is removed or installed
+  for f in edgenn libedgenn.a; do
+    [ -f "$build/$f" ] || { echo "peers.sh: --no-build: no $build/$f (build it first, or drop --no-build)" >&2; exit 1; }
+  done
+fi
 dtypes="${dtypes// /,}"
 want_f32=0 want_int8=0
 IFS=',' read -r -a dtype_list <<< "$dtypes"
@@ -153,32 +168,35 @@ if [ -x "$venv/bin/python" ] && [ "$install" = 1 ]; then
 fi
 
 # ------------------------------------------------------------ build tools
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2 || { echo "peers.sh: cmake failed" >&2; exit 1; }
-fi
 cli="$build/edgenn"
 lib="$build/libedgenn.a"
-if ! cmake --build "$build" --target edgenn edgenn_static -j "$(nproc 2>/dev/null || echo 2)" >&2; then
-  [ -x "$cli" ] && [ -f "$lib" ] || { echo "peers.sh: building edgenn failed" >&2; exit 1; }
-  log "peers: WARNING: the build failed; timing the edgenn already built in $build"
+peak="$build/peak" # bench/peak, a CMake target (x86-64: AVX2 + AVX-512 kernels; AArch64: NEON)
+if [ "$do_build" = 1 ]; then
+  if [ ! -f "$build/CMakeCache.txt" ]; then
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=Release >&2 || { echo "peers.sh: cmake failed" >&2; exit 1; }
+  fi
+  if ! cmake --build "$build" --target edgenn edgenn_static -j "$(nproc 2>/dev/null || echo 2)" >&2; then
+    [ -x "$cli" ] && [ -f "$lib" ] || { echo "peers.sh: building edgenn failed" >&2; exit 1; }
+    log "peers: WARNING: the build failed; timing the edgenn already built in $build"
+  fi
+  cmake --build "$build" --target peak -j "$(nproc 2>/dev/null || echo 2)" >&2 || log "peers: peak did not build"
+else
+  [ -x "$cli" ] || { echo "peers.sh: --no-build: $cli is not executable" >&2; exit 1; }
+  log "peers: --no-build: timing $cli as it is"
+fi
+tools="$out/tools"
+# Snapshots: what is timed stays the same even if DIR is rebuilt meanwhile.
+cp "$cli" "$tools/edgenn" && cp "$lib" "$tools/libedgenn.a" || { echo "peers.sh: cannot copy $cli / $lib to $tools" >&2; exit 1; }
+cli="$tools/edgenn"
+lib="$tools/libedgenn.a"
+peak_ok=0
+if [ -x "$peak" ] && cp "$peak" "$tools/peak"; then
+  peak_ok=1
+else
+  log "peers: no $peak: the fp32 peak is left out"
 fi
 cc="${CC:-cc}"
 cflags=(-O2 -std=c11 -D_GNU_SOURCE -I"$root/include" -I"$root/src")
-tools="$out/tools"
-arch="$(uname -m)"
-peak_ok=1
-case "$arch" in
-  x86_64)
-    "$cc" "${cflags[@]}" -mavx2 -mfma -c "$root/bench/peak/peak_avx2.c" -o "$tools/peak_avx2.o" &&
-      "$cc" "${cflags[@]}" -mavx512f -mfma -c "$root/bench/peak/peak_avx512.c" -o "$tools/peak_avx512.o" &&
-      "$cc" "${cflags[@]}" "$root/bench/peak/peak.c" "$tools/peak_avx2.o" "$tools/peak_avx512.o" "$lib" \
-        -lpthread -lm -o "$tools/peak" || peak_ok=0 ;;
-  aarch64)
-    "$cc" "${cflags[@]}" -c "$root/bench/peak/peak_neon.c" -o "$tools/peak_neon.o" &&
-      "$cc" "${cflags[@]}" "$root/bench/peak/peak.c" "$tools/peak_neon.o" "$lib" -lpthread -lm -o "$tools/peak" ||
-      peak_ok=0 ;;
-  *) peak_ok=0 ;;
-esac
 "$cc" "${cflags[@]}" "$root/bench/pool/pool_bench.c" "$lib" -lpthread -lm -o "$tools/pool_bench" ||
   log "peers: pool_bench did not build"
 xnn_ok=0

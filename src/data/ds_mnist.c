@@ -22,30 +22,34 @@ static uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | (uint32_t)p[3];
 }
 
-/* Finds <prefix>-<what>-idxN-ubyte or <prefix>-<what>.idxN-ubyte (+ .gz). */
-static bool find_idx(char *buf, size_t cap, const char *dir, const char *prefix, const char *what, int dims) {
+/* Finds <prefix>-<what>-idxN-ubyte or <prefix>-<what>.idxN-ubyte (+ .gz)
+ * in dir; the split names the error when neither is there. */
+static enn_status find_idx(char *buf, size_t cap, const char *dir, const char *prefix, const char *what, int dims,
+                           const char *split) {
   static const char *const gz[] = {".gz", NULL};
-  char name[64];
-  snprintf(name, sizeof name, "%s-%s-idx%d-ubyte", prefix, what, dims);
-  if (enn_data_find(buf, cap, dir, name, gz)) return true;
-  snprintf(name, sizeof name, "%s-%s.idx%d-ubyte", prefix, what, dims);
-  return enn_data_find(buf, cap, dir, name, gz);
+  for (int f = 0; f < 2; f++) {
+    char name[64];
+    const int len = snprintf(name, sizeof name, "%s-%s%cidx%d-ubyte", prefix, what, f ? '.' : '-', dims);
+    if (len < 0 || (size_t)len >= sizeof name)
+      return enn_err(ENN_ERR_INTERNAL, "mnist: the file name %s-%s-idx%d-ubyte is longer than %zu bytes", prefix, what,
+                     dims, sizeof name - 1);
+    if (enn_data_find(buf, cap, dir, name, gz)) return ENN_OK;
+  }
+  return enn_err(ENN_ERR_NOT_FOUND, "mnist: '%s' has no %s-%s-idx%d-ubyte[.gz] (the %s split's %s)", dir, prefix, what,
+                 dims, split, what);
 }
 
 enn_status enn_data_open_mnist(enn_dataset *ds, const char *dir, bool split_explicit) {
   ENN_UNUSED(split_explicit);
   const bool train = ds->split == ENN_SPLIT_TRAIN;
-  const char *prefix = train ? "train" : "t10k";
+  const char *prefix = train ? "train" : "t10k", *split = train ? "train" : "test";
   char ipath[4096], lpath[4096];
-  if (!find_idx(ipath, sizeof ipath, dir, prefix, "images", 3))
-    return enn_err(ENN_ERR_NOT_FOUND, "mnist: '%s' has no %s-images-idx3-ubyte[.gz] (the %s split's images)", dir,
-                   prefix, train ? "train" : "test");
-  if (!find_idx(lpath, sizeof lpath, dir, prefix, "labels", 1))
-    return enn_err(ENN_ERR_NOT_FOUND, "mnist: '%s' has no %s-labels-idx1-ubyte[.gz] (the %s split's labels)", dir,
-                   prefix, train ? "train" : "test");
+  enn_status st = find_idx(ipath, sizeof ipath, dir, prefix, "images", 3, split);
+  if (!st) st = find_idx(lpath, sizeof lpath, dir, prefix, "labels", 1, split);
+  if (st) return st;
   uint8_t *lab = NULL;
   size_t ln = 0, in = 0;
-  enn_status st = enn_data_load_file(ipath, ds->alloc, 0, MNIST_MAX_FILE, &ds->blob, &in);
+  st = enn_data_load_file(ipath, ds->alloc, 0, MNIST_MAX_FILE, &ds->blob, &in);
   if (st) return st;
   if ((st = enn_data_load_file(lpath, ds->alloc, 0, MNIST_MAX_FILE, &lab, &ln))) return st;
   const uint8_t *ib = ds->blob;
@@ -106,7 +110,7 @@ enn_status enn_data_open_mnist(enn_dataset *ds, const char *dir, bool split_expl
   ds->scale = 1.0f;
   ds->zero_point = 0;
   {
-    char names[256][4];
+    char names[256][12]; /* labels are bytes (0..255), but room for any int's "%d" */
     const char *ptrs[256];
     for (int k = 0; k <= maxl; k++) {
       snprintf(names[k], sizeof names[k], "%d", k);

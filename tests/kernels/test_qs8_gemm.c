@@ -36,6 +36,7 @@
 #include "edgenn/quantize.h"
 #include "kernels/kernels.h"
 #include "kernels/ref/q8_fc_ref.h"
+#include "model_run.h"
 #include "ops/q8_harness.h"
 #include "quant/requant.h"
 
@@ -609,38 +610,11 @@ static enn_status calib_fill(void *ctx, int32_t i, void *const *inputs) {
   return ENN_OK;
 }
 
+/* A node ran an int8 GEMM or IGEMM kernel. */
+static bool is_gemm(const char *k) { return strstr(k, "enn_qs8_gemm_") || strstr(k, "enn_qs8_igemm_"); }
+
 static float *run_model(const enn_graph *g, enn_isa cap, int threads, long *numel, int *gemm_nodes) {
-  enn_kernel_set_isa_cap(cap);
-  enn_session_options o;
-  enn_session_options_init(&o);
-  o.threads = threads;
-  enn_session *s = NULL;
-  float *out = NULL;
-  enn_status st = enn_session_create(g, &o, &s);
-  CHECK_OK(st);
-  if (!st) {
-    for (int32_t i = 0; i < enn_session_num_inputs(s); i++) {
-      enn_tensor_desc d;
-      CHECK_OK(enn_session_input_desc(s, i, &d, NULL));
-      enn_t_fill(enn_session_input_buffer(s, i), (long)enn_tensor_desc_numel(&d), 99u + (unsigned)i, -2.0f, 2.0f);
-    }
-    CHECK_OK(enn_session_run(s));
-    enn_tensor_desc od;
-    CHECK_OK(enn_session_output_desc(s, 0, &od, NULL));
-    *numel = (long)enn_tensor_desc_numel(&od);
-    out = malloc(enn_tensor_desc_bytes(&od) + 4);
-    memcpy(out, enn_session_output_buffer(s, 0), enn_tensor_desc_bytes(&od));
-    *gemm_nodes = 0;
-    for (int32_t i = 0; i < enn_session_num_nodes(s); i++) {
-      enn_node_profile p;
-      if (enn_session_node_profile(s, i, &p) == ENN_OK && p.kernel &&
-          (strstr(p.kernel, "enn_qs8_gemm_") || strstr(p.kernel, "enn_qs8_igemm_")))
-        (*gemm_nodes)++;
-    }
-  }
-  enn_session_destroy(s);
-  enn_kernel_set_isa_cap(ENN_ISA_AVX512);
-  return out;
+  return mr_run_model(g, cap, threads, (mr_fill){99u, -2.0f, 2.0f}, is_gemm, numel, gemm_nodes);
 }
 
 static void check_model(const char *name, const enn_zoo_options *zo) {

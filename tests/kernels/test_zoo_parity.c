@@ -11,44 +11,15 @@
  * element is computed). A batch-2 MobileNetV2 at reduced width and
  * resolution checks the batch dimension too.
  */
-#include "kernels/kernels.h"
-#include "test.h"
+#include "model_run.h"
 
 #define RTOL 1e-4
 
-/* Runs g at level cap with `threads`; returns the first output (malloc). */
+/* A node left the reference kernels (views run no kernel). */
+static bool is_fast(const char *k) { return !strstr(k, "__ref") && strcmp(k, "view") != 0; }
+
 static float *run_model(const enn_graph *g, enn_isa cap, int threads, long *numel, int *fast_nodes) {
-  enn_kernel_set_isa_cap(cap);
-  enn_session_options o;
-  enn_session_options_init(&o);
-  o.threads = threads;
-  enn_session *s = NULL;
-  float *out = NULL;
-  enn_status st = enn_session_create(g, &o, &s);
-  CHECK_OK(st);
-  if (!st) {
-    for (int32_t i = 0; i < enn_session_num_inputs(s); i++) {
-      enn_tensor_desc d;
-      CHECK_OK(enn_session_input_desc(s, i, &d, NULL));
-      enn_t_fill(enn_session_input_buffer(s, i), (long)enn_tensor_desc_numel(&d), 1234u + (unsigned)i, -1.0f, 1.0f);
-    }
-    CHECK_OK(enn_session_run(s));
-    enn_tensor_desc od;
-    CHECK_OK(enn_session_output_desc(s, 0, &od, NULL));
-    *numel = (long)enn_tensor_desc_numel(&od);
-    out = malloc(enn_tensor_desc_bytes(&od) + 4);
-    memcpy(out, enn_session_output_buffer(s, 0), enn_tensor_desc_bytes(&od));
-    *fast_nodes = 0;
-    for (int32_t i = 0; i < enn_session_num_nodes(s); i++) {
-      enn_node_profile p;
-      if (enn_session_node_profile(s, i, &p) == ENN_OK && p.kernel && !strstr(p.kernel, "__ref") &&
-          strcmp(p.kernel, "view") != 0)
-        (*fast_nodes)++;
-    }
-  }
-  enn_session_destroy(s);
-  enn_kernel_set_isa_cap(ENN_ISA_AVX512);
-  return out;
+  return mr_run_model(g, cap, threads, (mr_fill){1234u, -1.0f, 1.0f}, is_fast, numel, fast_nodes);
 }
 
 static void check_model(const char *label, const enn_graph *g, bool three_threads) {

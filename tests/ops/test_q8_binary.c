@@ -10,8 +10,7 @@
  * real-valued result within a rounding step, and the errors.
  */
 #include "kernels/kernels.h"
-#include "q8_harness.h"
-#include "rt/rt.h"
+#include "q8_chain.h"
 
 /* ------------------------------------------------------------ reference */
 typedef struct qp {
@@ -266,47 +265,24 @@ static void test_in_place_chain(void) {
            py = {0.04f, 0};
   enn_graph *g = NULL;
   CHECK_OK(enn_graph_create(NULL, &g));
-  enn_tensor_desc dx, dc1, dc2, dc3;
-  enn_tensor_desc_init(&dx, ENN_DTYPE_I8, 2, d);
-  dx.quant = qt_quant1(&px.s, &px.z);
-  dc1 = dx;
+  enn_tensor_desc dc1, dc2, dc3;
+  enn_tensor_desc_init(&dc1, ENN_DTYPE_I8, 2, d);
   dc1.quant = qt_quant1(&p1.s, &p1.z);
   enn_tensor_desc_init(&dc2, ENN_DTYPE_I8, 1, (int64_t[]){17});
   dc2.quant = qt_quant1(&p2.s, &p2.z);
   enn_tensor_desc_init(&dc3, ENN_DTYPE_I8, 0, NULL);
   dc3.quant = qt_quant1(&p3.s, &p3.z);
-  int32_t ix, i1, i2, i3, t, u, y;
-  CHECK_OK(enn_graph_add_input(g, "x", &dx, &ix));
+  int32_t i1, i2, i3;
+  const int32_t ix = qt_chain_input(g, "x", 2, d, &px.s, &px.z);
   CHECK_OK(enn_graph_add_constant(g, "c1", &dc1, c1, ENN_CONST_COPY, &i1));
   CHECK_OK(enn_graph_add_constant(g, "c2", &dc2, c2, ENN_CONST_COPY, &i2));
   CHECK_OK(enn_graph_add_constant(g, "c3", &dc3, c3, ENN_CONST_COPY, &i3));
-  const enn_quant qt = qt_quant1(&pt.s, &pt.z), qu = qt_quant1(&pu.s, &pu.z), qy = qt_quant1(&py.s, &py.z);
-  CHECK_OK(enn_graph_add_node(g, ENN_OP_ADD, "add", (int32_t[]){ix, i1}, 2, NULL, 1, &t));
-  CHECK_OK(enn_graph_set_quant(g, t, &qt));
-  CHECK_OK(enn_graph_add_node(g, ENN_OP_MUL, "mul", (int32_t[]){t, i2}, 2, NULL, 1, &u));
-  CHECK_OK(enn_graph_set_quant(g, u, &qu));
-  CHECK_OK(enn_graph_add_node(g, ENN_OP_SUB, "sub", (int32_t[]){u, i3}, 2, NULL, 1, &y));
-  CHECK_OK(enn_graph_set_quant(g, y, &qy));
+  const int32_t t = qt_chain_node(g, ENN_OP_ADD, "add", (int32_t[]){ix, i1}, 2, &pt.s, &pt.z);
+  const int32_t u = qt_chain_node(g, ENN_OP_MUL, "mul", (int32_t[]){t, i2}, 2, &pu.s, &pu.z);
+  const int32_t y = qt_chain_node(g, ENN_OP_SUB, "sub", (int32_t[]){u, i3}, 2, &py.s, &py.z);
   CHECK_OK(enn_graph_add_output(g, y));
-  enn_session_options o;
-  enn_session_options_init(&o);
-  o.optimize = 0;
-  enn_session *s = NULL;
-  CHECK_OK(enn_session_create(g, &o, &s));
+  enn_session *s = qt_run_in_place(g, "add", "mul", x, (size_t)n);
   if (s) {
-    const enn_graph *sg = NULL;
-    const enn_tensor_layout *L = NULL;
-    const int32_t nt = enn_session_debug_tensors(s, &sg, &L, NULL);
-    int32_t bt = -1, bu = -2;
-    for (int32_t k = 0; k < nt; k++) {
-      const char *nm = NULL;
-      CHECK_OK(enn_graph_tensor(sg, k, &nm, NULL, NULL));
-      if (nm && strcmp(nm, "add") == 0) bt = L[k].buffer;
-      if (nm && strcmp(nm, "mul") == 0) bu = L[k].buffer;
-    }
-    CHECK_MSG(bt == bu, "the Mul did not run in place (buffers %d, %d)", bt, bu);
-    memcpy(enn_session_input_buffer(s, 0), x, (size_t)n);
-    CHECK_OK(enn_session_run(s));
     const int8_t *out = enn_session_output_buffer(s, 0);
     long bad = -1;
     for (long f = 0; f < n && bad < 0; f++) {
