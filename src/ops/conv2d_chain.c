@@ -1,9 +1,14 @@
 /*
  * Fused depthwise-separable blocks: 1x1 expand -> depthwise k x k ->
  * 1x1 project (MobileNetV2 / EfficientNet inverted residuals), or the
- * depthwise -> 1x1 and 1x1 -> depthwise halves, run as one row pipeline
- * so the wide intermediate tensors stay in L1/L2 instead of being written
- * to and read back from memory.
+ * depthwise -> 1x1 and 1x1 -> depthwise halves, or a network's stem conv
+ * (dense k x k over < 16 channels, e.g. 3x3/2 over RGB) -> depthwise
+ * [-> 1x1] (MobileNetV1/V2's first layers), run as one row pipeline so the
+ * wide intermediate tensors stay in L1/L2 instead of being written to and
+ * read back from memory (MobileNetV2 1.0/224: the stem's 1.6 MB output).
+ * A stem row is computed as conv2d_fast.c computes it (indirect GEMM, a
+ * tap = one kernel row of kw * ic contiguous floats, zero-padded copies at
+ * the left / right edges, the same packed weights), so the same bits.
  *
  * Detection (at prepare, from the session's graph: enn_exec.graph): the
  * nodes are scanned in order and grouped greedily into blocks of
@@ -36,6 +41,14 @@
  * as in the unfused layers, so results are bit-identical to the unfused
  * fast path for any thread count and schedule.
  *
+ * Small blocks with threads: with T > 1 threads a block with fewer than
+ * SMALL_ROWS * T output rows (MobileNetV2's 14x14 and 7x7 blocks at 2
+ * threads) runs its layers one after the other, each split over all
+ * threads (the sequential path below, intermediates in the planned
+ * buffers, which fit in L2 at these sizes): 7 rows cannot be shared evenly
+ * by 2 threads, and where two threads' row ranges meet the ring rows are
+ * computed twice. Same bits either way.
+ *
  * Memory safety: the memory plan treats the block's three nodes as
  * separate steps, so the block input (read by the last node) may share
  * bytes with the block output or the last node's scratch (the input died
@@ -47,11 +60,17 @@
 #include <string.h>
 
 #include "base/threadpool.h"
+#include "ops/chain_find.h"
 #include "ops/fast_path.h"
 #include "ops/op_util.h"
 
 #define FUSE_MIN_BYTES (64 * 1024)
 #define FUSE_MAX_WEIGHT_BYTES (2 * 1024 * 1024)
+/* With T > 1 threads, a block with fewer than SMALL_ROWS * T output rows
+ * runs its layers one after the other (each split over all threads) instead
+ * of the row pipeline: 7 or 14 rows cannot be shared evenly by 2 threads,
+ * and where the ranges meet the ring rows are computed twice. */
+#define SMALL_ROWS 8
 
 static int g_fusion = 1;
 static int64_t g_runs[2]; /* fused pipeline / sequential fallback runs (diagnostics) */
@@ -61,126 +80,51 @@ void enn_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential) {
   *sequential = g_runs[1];
 }
 
-/* One conv node of a candidate block. */
-typedef struct cconv {
-  const enn_node *n;
-  int32_t in, out; /* tensor ids */
-  const float *w, *b;
-  int32_t nb, ih, iw, ic, oc, kh, kw, sh, sw, pt, pl, oh, ow;
-  bool pw, dw;
-  enn_act_params act;
-} cconv;
+static int64_t f32_bytes(int64_t n, int64_t h, int64_t w, int64_t c) { return n * h * w * c * 4; }
 
-static bool conv_info(const enn_graph *g, int32_t i, cconv *c) {
-  if (i < 0 || i >= g->n_nodes) return false;
-  const enn_node *n = &g->nodes[i];
-  if (n->op != ENN_OP_CONV2D || n->n_inputs < 2 || n->n_outputs != 1) return false;
+/* ------------------------------------------------------------ detection */
+/* Node i as an f32 block layer (chain_find.h does the shapes): f32
+ * activations, constant f32 weights and bias, an activation the kernel
+ * epilogues compute. */
+static bool f32_conv(const enn_graph *g, int32_t i, enn_chain_conv *c) {
+  if (!enn_chain_conv_init(g, i, c)) return false;
+  const enn_node *n = c->n;
   const enn_tensor *x = &g->tensors[n->inputs[0]], *w = &g->tensors[n->inputs[1]];
   const enn_tensor *b = n->n_inputs > 2 ? &g->tensors[n->inputs[2]] : NULL;
-  if (x->kind == ENN_TK_CONST || x->desc.dtype != ENN_DTYPE_F32 || x->desc.rank != 4) return false;
-  if (w->kind != ENN_TK_CONST || w->desc.dtype != ENN_DTYPE_F32 || w->desc.rank != 4 || !w->data) return false;
+  if (x->kind == ENN_TK_CONST || x->desc.dtype != ENN_DTYPE_F32) return false;
+  if (w->kind != ENN_TK_CONST || w->desc.dtype != ENN_DTYPE_F32 || !w->data) return false;
   if (b && (b->kind != ENN_TK_CONST || b->desc.dtype != ENN_DTYPE_F32 || !b->data)) return false;
-  memset(c, 0, sizeof *c);
-  c->n = n;
-  c->in = n->inputs[0];
-  c->out = n->outputs[0];
-  c->w = w->data;
-  c->b = b ? b->data : NULL;
-  c->nb = (int32_t)x->desc.dims[0];
-  c->ih = (int32_t)x->desc.dims[1];
-  c->iw = (int32_t)x->desc.dims[2];
-  c->ic = (int32_t)x->desc.dims[3];
-  c->oc = (int32_t)w->desc.dims[0];
-  c->kh = (int32_t)w->desc.dims[1];
-  c->kw = (int32_t)w->desc.dims[2];
-  c->sh = n->attrs.stride[0];
-  c->sw = n->attrs.stride[1];
-  int32_t pads[4];
-  int64_t oh, ow;
-  if (enn_window_2d(n, c->ih, c->iw, c->kh, c->kw, false, pads, &oh, &ow)) {
-    enn_clear_error();
-    return false;
-  }
-  c->pt = pads[0];
-  c->pl = pads[1];
-  c->oh = (int32_t)oh;
-  c->ow = (int32_t)ow;
-  c->act = enn_act_params_from(&n->attrs);
   enn_f32_epi ep;
-  if (!enn_f32_epi_init(&ep, &c->act)) return false;
-  const int32_t groups = n->attrs.groups;
-  c->pw = c->kh == 1 && c->kw == 1 && c->sh == 1 && c->sw == 1 && pads[0] == 0 && pads[1] == 0 && pads[2] == 0 &&
-          pads[3] == 0 && groups == 1 && w->desc.dims[3] == c->ic;
-  c->dw = groups == c->ic && c->oc == c->ic && w->desc.dims[3] == 1 && c->kh == c->kw && (c->kh == 3 || c->kh == 5) &&
-          n->attrs.dilation[0] == 1 && n->attrs.dilation[1] == 1 && c->sh == c->sw;
+  if (!enn_f32_epi_init(&ep, &c->geo.act)) return false;
   return true;
 }
 
-/* q reads p's output and nothing else does. */
-static bool linked(const enn_graph *g, const cconv *p, const cconv *q) {
-  return q->in == p->out && q->ic == p->oc && q->nb == p->nb && enn_ir_use_count(g, p->out) == 1 &&
-         !enn_ir_is_output(g, p->out);
+static const enn_chain_rule kRule = {f32_conv, 4, FUSE_MIN_BYTES, FUSE_MAX_WEIGHT_BYTES};
+
+static const float *conv_w(const enn_graph *g, const enn_chain_conv *c) {
+  return g->tensors[c->n->inputs[1]].data;
 }
-
-typedef struct chain_spec {
-  int32_t first, len;
-  bool has_e, has_p;
-  cconv e, d, p; /* expand, depthwise, project (e / p valid when has_*) */
-} chain_spec;
-
-static int64_t tensor_bytes(int64_t n, int64_t h, int64_t w, int64_t c) { return n * h * w * c * 4; }
-
-/* The block starting at node j, if any: its length (0 = none). */
-static int32_t try_chain(const enn_graph *g, int32_t j, chain_spec *s) {
-  cconv a, b, c;
-  memset(s, 0, sizeof *s);
-  if (!conv_info(g, j, &a)) return 0;
-  if (a.pw && conv_info(g, j + 1, &b) && b.dw && linked(g, &a, &b)) {
-    s->has_e = true;
-    s->e = a;
-    s->d = b;
-    s->len = 2;
-    if (conv_info(g, j + 2, &c) && c.pw && linked(g, &b, &c)) {
-      s->has_p = true;
-      s->p = c;
-      s->len = 3;
-    }
-  } else if (a.dw && conv_info(g, j + 1, &b) && b.pw && linked(g, &a, &b)) {
-    s->d = a;
-    s->has_p = true;
-    s->p = b;
-    s->len = 2;
-  } else
-    return 0;
-  s->first = j;
-  const cconv *d = &s->d;
-  int64_t inter = 0, weights = (int64_t)d->oc * d->kh * d->kw * 4;
-  if (s->has_e) {
-    inter = tensor_bytes(d->nb, d->ih, d->iw, d->ic);
-    weights += (int64_t)s->e.oc * s->e.ic * 4;
-  }
-  if (s->has_p) {
-    const int64_t db = tensor_bytes(d->nb, d->oh, d->ow, d->oc);
-    inter = db > inter ? db : inter;
-    weights += (int64_t)s->p.oc * s->p.ic * 4;
-  }
-  if (inter < FUSE_MIN_BYTES || weights > FUSE_MAX_WEIGHT_BYTES) return 0;
-  return s->len;
-}
-
-/* The block containing node i (the same greedy grouping from every node). */
-static bool find_chain(const enn_graph *g, int32_t i, chain_spec *s) {
-  for (int32_t j = 0; j <= i;) {
-    const int32_t len = try_chain(g, j, s);
-    if (len && i < j + len) return true;
-    j += len ? len : 1;
-  }
-  return false;
+static const float *conv_b(const enn_graph *g, const enn_chain_conv *c) {
+  return c->n->n_inputs > 2 ? g->tensors[c->n->inputs[2]].data : NULL;
 }
 
 /* ------------------------------------------------------------- running */
+/* A stem conv as the block's first layer: indirect GEMM over output rows
+ * (conv2d_fast.c's ROWS mode: ks = kh taps of kc = kw * ic contiguous
+ * floats, the same kernel, packing and k order, so the same bits). */
+typedef struct stem_conv {
+  const enn_kernel *k; /* ENN_KOP_IGEMM */
+  const float *w;      /* enn_f32_pack_gemm of [oc, kh*kw*ic] */
+  const float *zero;   /* kc zeros */
+  enn_f32_epi ep;
+  int32_t ih, iw, ic, kh, kw, sh, sw, pt, pl, ks, kc;
+  size_t ptr_bytes, per_thread; /* per thread: row pointers, then edge copies */
+  char *scratch;                 /* threads x per_thread bytes, persistent (see chain_run) */
+} stem_conv;
+
 typedef struct chain {
-  bool has_e, has_p;
+  bool has_e, has_p, stem;
+  stem_conv sc;          /* when stem */
   int32_t first;         /* index of the block's first node */
   int32_t nb, h, w, cin, chid, oh, ow, cout, k, stride, pt, pl;
   enn_gemm_plan pe, pp;  /* expand [nb*h*w rows], project [nb*oh*ow rows] */
@@ -188,8 +132,10 @@ typedef struct chain {
   const float *wd;       /* packed depthwise weights */
   enn_f32_epi epd;
   const float *zero;     /* w * chid zeros (a padding row) */
-  size_t ring_bytes, row_bytes, per_thread; /* per thread: ring, depthwise row, ring tags */
+  size_t ring_bytes, row_bytes, per_thread; /* per thread: ring, depthwise row, ring tags[, stem scratch] */
+  size_t x_bytes;                            /* the block input */
   int64_t macs;                              /* of the whole block */
+  int64_t sc_macs;                           /* of the stem layer */
 } chain;
 
 #define RING_MAX 5 /* k <= 5 */
@@ -200,11 +146,60 @@ static void noop_run(const enn_exec *e, const void *state) {
   ENN_UNUSED(state);
 }
 
+/* Output row oy of image nbi of the stem conv (c->w pixels x c->chid) into
+ * dst; a / border are the thread's scratch. Pixels go in balanced tiles of
+ * at most MR; a window crossing the left / right edge reads a zero-padded
+ * copy of its kernel row, a padding row the zero vector. */
+static void stem_row(const chain *c, const float *x, int32_t nbi, int32_t oy, float *dst, const float **a,
+                     float *border) {
+  const stem_conv *s = &c->sc;
+  const int32_t MR = s->k->mr, run = s->kc, ntiles = (c->w + MR - 1) / MR;
+  const size_t ic = (size_t)s->ic, xrow = (size_t)s->iw * ic;
+  const float *img = x + (size_t)nbi * (size_t)s->ih * xrow;
+  for (int32_t t = 0; t < ntiles; t++) {
+    const int32_t ox0 = (int32_t)((int64_t)c->w * t / ntiles), mr = (int32_t)((int64_t)c->w * (t + 1) / ntiles) - ox0;
+    for (int32_t i = 0; i < mr; i++) {
+      const int32_t ix0 = (ox0 + i) * s->sw - s->pl;
+      const bool inside = ix0 >= 0 && ix0 + s->kw <= s->iw;
+      for (int32_t ky = 0; ky < s->kh; ky++) {
+        const int32_t iy = oy * s->sh - s->pt + ky;
+        if (iy < 0 || iy >= s->ih) {
+          a[ky * MR + i] = s->zero;
+          continue;
+        }
+        const float *xr = img + (size_t)iy * xrow;
+        if (inside) {
+          a[ky * MR + i] = xr + (size_t)ix0 * ic;
+          continue;
+        }
+        float *d = border + ((size_t)i * (size_t)s->kh + (size_t)ky) * (size_t)run;
+        for (int32_t kx = 0; kx < s->kw; kx++) {
+          const int32_t ix = ix0 + kx;
+          for (int32_t q = 0; q < s->ic; q++)
+            d[kx * s->ic + q] = (ix < 0 || ix >= s->iw) ? 0.0f : xr[(size_t)ix * ic + (size_t)q];
+        }
+        a[ky * MR + i] = d;
+      }
+    }
+    for (int32_t ky = 0; ky < s->kh; ky++)
+      for (int32_t i = mr; i < MR; i++) a[ky * MR + i] = a[ky * MR + mr - 1];
+    s->k->fn.igemm((size_t)mr, (size_t)c->chid, (size_t)s->kc, (size_t)s->ks, a, s->w,
+                   dst + (size_t)ox0 * (size_t)c->chid, (size_t)c->chid, &s->ep);
+  }
+}
+
+/* Thread t's stem scratch (row pointers, then edge copies). It is not in
+ * the node's planned scratch, which may overlap the block input when the
+ * sequential fallback runs. */
+static const float **stem_ptrs(const chain *c, int32_t t) {
+  return (const float **)(void *)(c->sc.scratch + (size_t)t * c->sc.per_thread);
+}
+
 /* Output rows [r0, r1) (of nb*oh) through the pipeline; ring / drow / tag
  * are this thread's scratch (tag[slot]: the input row ring slot `slot`
  * holds for this run, -1 none). */
-static void pipeline(const chain *c, const float *x, float *y, float *ring, float *drow, int64_t *tag, int64_t r0,
-                     int64_t r1) {
+static void pipeline(const chain *c, const float *x, float *y, float *ring, float *drow, int64_t *tag,
+                     const float **sa, int64_t r0, int64_t r1) {
   const size_t wrow = (size_t)c->w * (size_t)c->chid, xrow = (size_t)c->w * (size_t)c->cin;
   const int32_t ycols = c->has_p ? c->cout : c->chid;
   for (int64_t r = r0; r < r1; r++) {
@@ -224,7 +219,8 @@ static void pipeline(const chain *c, const float *x, float *y, float *ring, floa
       const int32_t slot = iy % c->k;
       float *dst = ring + (size_t)slot * wrow;
       if (tag[slot] != src) {
-        enn_gemm_plan_rows(&c->pe, x + (size_t)src * xrow, dst, 0, c->w);
+        if (c->stem) stem_row(c, x, nbi, iy, dst, sa, (float *)(void *)((char *)sa + c->sc.ptr_bytes));
+        else enn_gemm_plan_rows(&c->pe, x + (size_t)src * xrow, dst, 0, c->w);
         tag[slot] = src;
       }
       rows[ky] = dst;
@@ -258,8 +254,9 @@ static void pipeline_task(void *ctx, int32_t begin, int32_t end, int32_t thread)
   char *sc = j->scratch + (size_t)thread * j->c->per_thread;
   float *ring = (float *)(void *)sc, *drow = (float *)(void *)(sc + j->c->ring_bytes);
   int64_t *tag = thread_tags(j->c, j->scratch, thread);
+  const float **sa = j->c->stem ? stem_ptrs(j->c, thread) : NULL;
   for (int32_t t = begin; t < end; t++)
-    pipeline(j->c, j->x, j->y, ring, drow, tag, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
+    pipeline(j->c, j->x, j->y, ring, drow, tag, sa, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
 }
 
 /* The depthwise layer alone over rows [r0, r1): in (nb*h rows of w*chid)
@@ -285,9 +282,16 @@ static void dw_pass_task(void *ctx, int32_t begin, int32_t end, int32_t thread) 
     dw_pass(j->c, j->in, j->out, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
 }
 
-static bool overlap(const void *a, size_t na, const void *b, size_t nb) {
-  const char *pa = a, *pb = b;
-  return na && nb && pa < pb + nb && pb < pa + na;
+/* The stem layer alone, its output rows [r0, r1) of nb*h, into out. */
+static void stem_pass_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  const chain_job *j = ctx;
+  const int64_t rows = (int64_t)j->c->nb * j->c->h;
+  const float **sa = stem_ptrs(j->c, thread);
+  const size_t wrow = (size_t)j->c->w * (size_t)j->c->chid;
+  for (int32_t t = begin; t < end; t++)
+    for (int64_t r = rows * t / j->tasks; r < rows * (t + 1) / j->tasks; r++)
+      stem_row(j->c, j->x, (int32_t)(r / j->c->h), (int32_t)(r % j->c->h), j->out + (size_t)r * wrow, sa,
+               (float *)(void *)((char *)sa + j->c->sc.ptr_bytes));
 }
 
 static void chain_run(const enn_exec *e, const void *state) {
@@ -300,10 +304,11 @@ static void chain_run(const enn_exec *e, const void *state) {
   const int32_t tasks = enn_par_tasks(rows, c->macs, T);
   /* any thread index < T may run a task once there are two or more */
   const int32_t used = tasks > 1 ? T : 1;
-  const size_t xbytes = (size_t)tensor_bytes(c->nb, c->h, c->w, c->cin);
-  const size_t ybytes = (size_t)tensor_bytes(c->nb, c->oh, c->ow, c->has_p ? c->cout : c->chid);
-  const bool fused = g_fusion != 2 && !overlap(x, xbytes, y, ybytes) &&
-                     !overlap(x, xbytes, e->scratch, c->per_thread * (size_t)used) &&
+  const size_t xbytes = c->x_bytes;
+  const size_t ybytes = (size_t)f32_bytes(c->nb, c->oh, c->ow, c->has_p ? c->cout : c->chid);
+  const bool fused = g_fusion != 2 && !(T > 1 && rows < (int64_t)SMALL_ROWS * T) &&
+                     !enn_chain_overlap(x, xbytes, y, ybytes) &&
+                     !enn_chain_overlap(x, xbytes, e->scratch, c->per_thread * (size_t)used) &&
                      c->per_thread * (size_t)used <= e->scratch_bytes;
   chain_job j = {c, x, y, e->scratch, tasks, rows, NULL, NULL};
   g_runs[fused ? 0 : 1]++;
@@ -321,7 +326,13 @@ static void chain_run(const enn_exec *e, const void *state) {
   const float *din = x;
   if (c->has_e) {
     float *ebuf = first->out[0];
-    enn_gemm_plan_run(&c->pe, x, ebuf, e->pool);
+    if (c->stem) {
+      const int64_t erows = (int64_t)c->nb * c->h;
+      chain_job js = {c, x, y, e->scratch, enn_par_tasks(erows, c->sc_macs, T), erows, NULL, ebuf};
+      if (js.tasks <= 1) stem_pass_task(&js, 0, 1, 0);
+      else enn_threadpool_parallel_for(e->pool, js.tasks, stem_pass_task, &js);
+    } else
+      enn_gemm_plan_run(&c->pe, x, ebuf, e->pool);
     din = ebuf;
   }
   float *dout = c->has_p ? e->execs[e->index - 1].out[0] : y;
@@ -333,7 +344,12 @@ static void chain_run(const enn_exec *e, const void *state) {
 }
 
 /* Static names of the block runners (kernel names must outlive sessions). */
-static const char *runner_name(const chain_spec *s, enn_isa isa) {
+static const char *runner_name(const enn_chain_spec *s, enn_isa isa) {
+  if (s->has_e && s->e.stem) {
+    if (isa == ENN_ISA_NEON) return s->has_p ? "enn_f32_dwsep_conv_dw_pw__neon" : "enn_f32_dwsep_conv_dw__neon";
+    if (isa == ENN_ISA_AVX512) return s->has_p ? "enn_f32_dwsep_conv_dw_pw__avx512" : "enn_f32_dwsep_conv_dw__avx512";
+    return s->has_p ? "enn_f32_dwsep_conv_dw_pw__avx2" : "enn_f32_dwsep_conv_dw__avx2";
+  }
   if (isa == ENN_ISA_NEON) {
     if (s->has_e && s->has_p) return "enn_f32_dwsep_pw_dw_pw__neon";
     return s->has_p ? "enn_f32_dwsep_dw_pw__neon" : "enn_f32_dwsep_pw_dw__neon";
@@ -349,10 +365,13 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
   if (!g_fusion || !e->graph || !e->execs || e->index < 0) return ENN_OK;
   const enn_kernel *kg = enn_kernel_find(ENN_KOP_GEMM, ENN_DTYPE_F32, 0, 0);
   if (!kg) return ENN_OK;
-  chain_spec s;
-  if (!find_chain(e->graph, e->index, &s)) return ENN_OK;
-  const enn_kernel *kd = enn_kernel_find(ENN_KOP_DWCONV, ENN_DTYPE_F32, s.d.kh, s.d.kw);
+  enn_chain_spec s;
+  if (!enn_chain_find(e->graph, e->index, &kRule, &s)) return ENN_OK;
+  const enn_kernel *kd = enn_kernel_find(ENN_KOP_DWCONV, ENN_DTYPE_F32, s.d.geo.kh, s.d.geo.kw);
   if (!kd || (kd->isa != ENN_ISA_AVX2 && kd->isa != ENN_ISA_AVX512 && kd->isa != ENN_ISA_NEON)) return ENN_OK;
+  const enn_kernel *ki = NULL;
+  if (s.has_e && s.e.stem && (!(ki = enn_kernel_find(ENN_KOP_IGEMM, ENN_DTYPE_F32, 0, 0)) || ki->isa != kd->isa))
+    return ENN_OK;
   *handled = true;
   if (e->index != s.first + s.len - 1) { /* computed by the block's last node */
     fp->run = noop_run;
@@ -362,18 +381,22 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
   }
   chain *c = enn_prepare_alloc(ctx, sizeof *c);
   if (!c) return enn_err(ENN_ERR_NO_MEMORY, "out of memory");
-  const cconv *d = &s.d;
+  const enn_conv2d_params *d = &s.d.geo;
+  const enn_graph *g = e->graph;
   c->has_e = s.has_e;
   c->has_p = s.has_p;
   c->first = s.first;
-  c->nb = d->nb;
+  c->nb = d->n;
   c->h = d->ih;
   c->w = d->iw;
   c->chid = d->ic;
-  c->cin = s.has_e ? s.e.ic : d->ic;
+  c->cin = s.has_e ? s.e.geo.ic : d->ic;
+  c->stem = s.has_e && s.e.stem;
+  c->x_bytes = (size_t)(s.has_e ? f32_bytes(s.e.geo.n, s.e.geo.ih, s.e.geo.iw, s.e.geo.ic)
+                                 : f32_bytes(d->n, d->ih, d->iw, d->ic));
   c->oh = d->oh;
   c->ow = d->ow;
-  c->cout = s.has_p ? s.p.oc : d->oc;
+  c->cout = s.has_p ? s.p.geo.oc : d->oc;
   c->k = d->kh;
   c->stride = d->sh;
   c->pt = d->pt;
@@ -381,25 +404,55 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
   c->kd = kd;
   enn_f32_epi_init(&c->epd, &d->act);
   enn_status st;
-  if (s.has_e && (st = enn_gemm_plan_init(&c->pe, ctx, kg, (int64_t)c->nb * c->h * c->w, c->chid, c->cin, 1,
-                                          (size_t)c->cin, (size_t)c->chid, s.e.w, c->cin, s.e.b, &s.e.act)))
+  const int32_t T = e->threads > 1 ? e->threads : 1;
+  if (c->stem) {
+    stem_conv *sc = &c->sc;
+    const enn_conv2d_params *ec = &s.e.geo;
+    sc->k = ki;
+    sc->ih = ec->ih;
+    sc->iw = ec->iw;
+    sc->ic = ec->ic;
+    sc->kh = ec->kh;
+    sc->kw = ec->kw;
+    sc->sh = ec->sh;
+    sc->sw = ec->sw;
+    sc->pt = ec->pt;
+    sc->pl = ec->pl;
+    sc->ks = ec->kh;
+    sc->kc = ec->kw * ec->ic;
+    enn_f32_epi_init(&sc->ep, &ec->act);
+    const int64_t kdim = (int64_t)ec->kh * ec->kw * ec->ic;
+    float *pw = enn_prepare_alloc(ctx, enn_f32_pack_gemm_floats(c->chid, kdim, ki->nr) * sizeof(float));
+    float *zero = enn_prepare_alloc(ctx, (size_t)sc->kc * sizeof(float));
+    sc->ptr_bytes = enn_align_up((size_t)sc->ks * (size_t)ki->mr * sizeof(float *), ENN_ALIGN);
+    sc->per_thread =
+        sc->ptr_bytes + enn_align_up((size_t)ki->mr * (size_t)sc->kh * (size_t)sc->kc * sizeof(float), ENN_ALIGN);
+    sc->scratch = enn_prepare_alloc(ctx, sc->per_thread * (size_t)T);
+    if (!pw || !zero || !sc->scratch) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing a fused block");
+    enn_f32_pack_gemm(c->chid, kdim, kdim, ki->nr, conv_w(g, &s.e), conv_b(g, &s.e), pw);
+    sc->w = pw;
+    sc->zero = zero;
+    c->sc_macs = (int64_t)c->nb * c->h * c->w * c->chid * kdim;
+  } else if (s.has_e && (st = enn_gemm_plan_init(&c->pe, ctx, kg, (int64_t)c->nb * c->h * c->w, c->chid, c->cin, 1,
+                                          (size_t)c->cin, (size_t)c->chid, conv_w(g, &s.e), c->cin, conv_b(g, &s.e),
+                                               &s.e.geo.act)))
     return st;
   if (s.has_p && (st = enn_gemm_plan_init(&c->pp, ctx, kg, (int64_t)c->nb * c->oh * c->ow, c->cout, c->chid, 1,
-                                          (size_t)c->chid, (size_t)c->cout, s.p.w, c->chid, s.p.b, &s.p.act)))
+                                          (size_t)c->chid, (size_t)c->cout, conv_w(g, &s.p), c->chid, conv_b(g, &s.p),
+                                               &s.p.geo.act)))
     return st;
   float *pw = enn_prepare_alloc(ctx, enn_f32_pack_dwconv_floats(c->chid, c->k, c->k, kd->nr) * sizeof(float));
   float *zero = enn_prepare_alloc(ctx, (size_t)c->w * (size_t)c->chid * sizeof(float));
   if (!pw || !zero) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing a fused block");
-  enn_f32_pack_dwconv(c->chid, c->k, c->k, kd->nr, d->w, d->b, pw);
+  enn_f32_pack_dwconv(c->chid, c->k, c->k, kd->nr, conv_w(g, &s.d), conv_b(g, &s.d), pw);
   c->wd = pw;
   c->zero = zero;
   c->ring_bytes = c->has_e ? enn_align_up((size_t)c->k * (size_t)c->w * (size_t)c->chid * sizeof(float), ENN_ALIGN) : 0;
   c->row_bytes = c->has_p ? enn_align_up((size_t)c->ow * (size_t)c->chid * sizeof(float), ENN_ALIGN) : 0;
   c->per_thread = c->ring_bytes + c->row_bytes + TAG_BYTES;
   c->macs = (int64_t)c->nb * c->oh * c->ow * c->chid * c->k * c->k +
-            (c->has_e ? (int64_t)c->nb * c->h * c->w * c->cin * c->chid : 0) +
+            (c->stem ? c->sc_macs : c->has_e ? (int64_t)c->nb * c->h * c->w * c->cin * c->chid : 0) +
             (c->has_p ? (int64_t)c->nb * c->oh * c->ow * c->chid * c->cout : 0);
-  const int32_t T = e->threads > 1 ? e->threads : 1;
   e->scratch_bytes = c->per_thread * (size_t)T;
   fp->run = chain_run;
   fp->state = c;

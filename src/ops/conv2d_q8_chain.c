@@ -49,6 +49,7 @@
 #include <string.h>
 
 #include "base/threadpool.h"
+#include "ops/chain_find.h"
 #include "ops/fast_path.h"
 #include "ops/qs8_ops.h"
 
@@ -76,108 +77,35 @@ void enn_qs8_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential) {
   *sequential = g_runs[1];
 }
 
-/* One int8 conv node of a candidate block. */
-typedef struct qconv {
-  const enn_node *n;
-  int32_t in, out;
-  const int8_t *w;
-  const int32_t *b;
-  enn_conv2d_params geo;
-  bool pw, dw;
-} qconv;
-
 static bool w_zero_points_zero(const enn_tensor_desc *w) {
   for (uint32_t i = 0; i < w->quant.count; i++)
     if (w->quant.zero_point && w->quant.zero_point[i] != 0) return false;
   return true;
 }
 
-static bool qconv_info(const enn_graph *g, int32_t i, qconv *c) {
-  if (i < 0 || i >= g->n_nodes) return false;
-  const enn_node *n = &g->nodes[i];
-  if (n->op != ENN_OP_CONV2D || n->n_inputs < 2 || n->n_inputs > 3 || n->n_outputs != 1) return false;
+/* Node i as an int8 block layer (chain_find.h does the shapes): int8 input
+ * and output, constant int8 weights, constant int32 bias or none; a 1x1
+ * only with weight zero points 0 (as the int8 GEMM fast path requires); no
+ * stem layer. */
+static bool qconv(const enn_graph *g, int32_t i, enn_chain_conv *c) {
+  if (!enn_chain_conv_init(g, i, c)) return false;
+  const enn_node *n = c->n;
   const enn_tensor *x = &g->tensors[n->inputs[0]], *w = &g->tensors[n->inputs[1]];
   const enn_tensor *b = n->n_inputs > 2 ? &g->tensors[n->inputs[2]] : NULL;
-  if (x->kind == ENN_TK_CONST || x->desc.dtype != ENN_DTYPE_I8 || x->desc.rank != 4) return false;
-  if (w->kind != ENN_TK_CONST || w->desc.dtype != ENN_DTYPE_I8 || w->desc.rank != 4 || !w->data) return false;
+  if (x->kind == ENN_TK_CONST || x->desc.dtype != ENN_DTYPE_I8) return false;
+  if (w->kind != ENN_TK_CONST || w->desc.dtype != ENN_DTYPE_I8 || !w->data) return false;
   if (b && (b->kind != ENN_TK_CONST || b->desc.dtype != ENN_DTYPE_I32 || !b->data)) return false;
   if (g->tensors[n->outputs[0]].desc.dtype != ENN_DTYPE_I8) return false;
-  const enn_tensor_desc *in[3] = {&x->desc, &w->desc, b ? &b->desc : NULL};
-  int64_t oh, ow;
-  memset(c, 0, sizeof *c);
-  if (enn_conv2d_geometry(n, in, &c->geo, &oh, &ow)) {
-    enn_clear_error();
-    return false;
-  }
-  c->n = n;
-  c->in = n->inputs[0];
-  c->out = n->outputs[0];
-  c->w = w->data;
-  c->b = b ? b->data : NULL;
-  const enn_conv2d_params *p = &c->geo;
-  c->pw = p->kh == 1 && p->kw == 1 && p->sh == 1 && p->sw == 1 && p->pt == 0 && p->pl == 0 && p->oh == p->ih &&
-          p->ow == p->iw && p->groups == 1 && w_zero_points_zero(&w->desc);
-  c->dw = p->groups == p->ic && p->oc == p->ic && p->kh == p->kw && (p->kh == 3 || p->kh == 5) && p->dh == 1 &&
-          p->dw == 1;
+  c->pw = c->pw && w_zero_points_zero(&w->desc);
+  c->stem = false;
   return true;
 }
 
-/* q reads p's output and nothing else does. */
-static bool linked(const enn_graph *g, const qconv *p, const qconv *q) {
-  return q->in == p->out && q->geo.ic == p->geo.oc && q->geo.n == p->geo.n && enn_ir_use_count(g, p->out) == 1 &&
-         !enn_ir_is_output(g, p->out);
-}
+static const enn_chain_rule kRule = {qconv, 1, FUSE_MIN_BYTES, FUSE_MAX_WEIGHT_BYTES};
 
-typedef struct qchain_spec {
-  int32_t first, len;
-  bool has_e, has_p;
-  qconv e, d, p;
-} qchain_spec;
-
-static int32_t try_chain(const enn_graph *g, int32_t j, qchain_spec *s) {
-  qconv a, b, c;
-  memset(s, 0, sizeof *s);
-  if (!qconv_info(g, j, &a)) return 0;
-  if (a.pw && qconv_info(g, j + 1, &b) && b.dw && linked(g, &a, &b)) {
-    s->has_e = true;
-    s->e = a;
-    s->d = b;
-    s->len = 2;
-    if (qconv_info(g, j + 2, &c) && c.pw && linked(g, &b, &c)) {
-      s->has_p = true;
-      s->p = c;
-      s->len = 3;
-    }
-  } else if (a.dw && qconv_info(g, j + 1, &b) && b.pw && linked(g, &a, &b)) {
-    s->d = a;
-    s->has_p = true;
-    s->p = b;
-    s->len = 2;
-  } else
-    return 0;
-  s->first = j;
-  const enn_conv2d_params *d = &s->d.geo;
-  int64_t inter = 0, weights = (int64_t)d->oc * d->kh * d->kw;
-  if (s->has_e) {
-    inter = (int64_t)d->n * d->ih * d->iw * d->ic;
-    weights += (int64_t)s->e.geo.oc * s->e.geo.ic;
-  }
-  if (s->has_p) {
-    const int64_t db = (int64_t)d->n * d->oh * d->ow * d->oc;
-    inter = db > inter ? db : inter;
-    weights += (int64_t)s->p.geo.oc * s->p.geo.ic;
-  }
-  if (inter < FUSE_MIN_BYTES || weights > FUSE_MAX_WEIGHT_BYTES) return 0;
-  return s->len;
-}
-
-static bool find_chain(const enn_graph *g, int32_t i, qchain_spec *s) {
-  for (int32_t j = 0; j <= i;) {
-    const int32_t len = try_chain(g, j, s);
-    if (len && i < j + len) return true;
-    j += len ? len : 1;
-  }
-  return false;
+static const int8_t *conv_w(const enn_graph *g, const enn_chain_conv *c) { return g->tensors[c->n->inputs[1]].data; }
+static const int32_t *conv_b(const enn_graph *g, const enn_chain_conv *c) {
+  return c->n->n_inputs > 2 ? g->tensors[c->n->inputs[2]].data : NULL;
 }
 
 /* ------------------------------------------------------------- running */
@@ -310,11 +238,6 @@ static void run_step(const qchain *c, const enn_exec *e, int32_t step, const int
   else enn_threadpool_parallel_for(e->pool, j.tasks, step_task, &j);
 }
 
-static bool overlap(const void *a, size_t na, const void *b, size_t nb) {
-  const char *pa = a, *pb = b;
-  return na && nb && pa < pb + nb && pb < pa + na;
-}
-
 static void qchain_run(const enn_exec *e, const void *state) {
   const qchain *c = state;
   const enn_exec *first = &e->execs[c->first];
@@ -326,8 +249,8 @@ static void qchain_run(const enn_exec *e, const void *state) {
   const int32_t used = tasks > 1 ? T : 1;
   const size_t xbytes = (size_t)c->nb * (size_t)c->h * (size_t)c->w * (size_t)c->cin;
   const size_t ybytes = (size_t)rows * (size_t)c->ow * (size_t)(c->has_p ? c->cout : c->chid);
-  const bool fused = g_fusion != 2 && !overlap(x, xbytes, y, ybytes) &&
-                     !overlap(x, xbytes, e->scratch, c->per_thread * (size_t)used) &&
+  const bool fused = g_fusion != 2 && !enn_chain_overlap(x, xbytes, y, ybytes) &&
+                     !enn_chain_overlap(x, xbytes, e->scratch, c->per_thread * (size_t)used) &&
                      c->per_thread * (size_t)used <= e->scratch_bytes;
   g_runs[fused ? 0 : 1]++;
   if (fused) {
@@ -353,7 +276,7 @@ static void qchain_run(const enn_exec *e, const void *state) {
   if (c->has_p) run_step(c, e, 2, dout, y);
 }
 
-static const char *runner_name(const qchain_spec *s, enn_isa isa) {
+static const char *runner_name(const enn_chain_spec *s, enn_isa isa) {
   const int shape = s->has_e && s->has_p ? 0 : s->has_p ? 1 : 2;
   static const char *const names[3][3] = {
       {"enn_qs8_dwsep_pw_dw_pw__avx2", "enn_qs8_dwsep_pw_dw_pw__avx512", "enn_qs8_dwsep_pw_dw_pw__neon"},
@@ -366,7 +289,7 @@ static const char *runner_name(const qchain_spec *s, enn_isa isa) {
 }
 
 /* A block node's int8 parameters, as conv2d_q8.c computes them. */
-static enn_status node_params(const enn_graph *g, const qconv *q, enn_prepare_ctx *ctx, int32_t **w_zp,
+static enn_status node_params(const enn_graph *g, const enn_chain_conv *q, enn_prepare_ctx *ctx, int32_t **w_zp,
                               int32_t **mult, int32_t **shift, int32_t *x_zp, int32_t *y_zp, int32_t *lo,
                               int32_t *hi) {
   const int32_t oc = q->geo.oc;
@@ -384,7 +307,8 @@ static enn_status node_params(const enn_graph *g, const qconv *q, enn_prepare_ct
   return ENN_OK;
 }
 
-static enn_status pack_pw(const enn_graph *g, const qconv *q, enn_prepare_ctx *ctx, const enn_kernel *k, qpw *l) {
+static enn_status pack_pw(const enn_graph *g, const enn_chain_conv *q, enn_prepare_ctx *ctx, const enn_kernel *k,
+                          qpw *l) {
   int32_t *w_zp = NULL, *mult = NULL, *shift = NULL, x_zp = 0, y_zp = 0, lo = 0, hi = 0;
   enn_status st = node_params(g, q, ctx, &w_zp, &mult, &shift, &x_zp, &y_zp, &lo, &hi);
   if (st) return st;
@@ -392,7 +316,7 @@ static enn_status pack_pw(const enn_graph *g, const qconv *q, enn_prepare_ctx *c
   l->kc = q->geo.ic;
   void *pw = enn_prepare_alloc(ctx, enn_qs8_pack_gemm_bytes(k, l->n, 1, l->kc));
   if (!pw) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing a fused int8 block");
-  enn_qs8_pack_gemm(k, l->n, 1, l->kc, l->kc, q->w, q->b, mult, shift, x_zp, pw);
+  enn_qs8_pack_gemm(k, l->n, 1, l->kc, l->kc, conv_w(g, q), conv_b(g, q), mult, shift, x_zp, pw);
   l->w = pw;
   enn_qs8_epi_init(&l->ep, y_zp, lo, hi, l->n, mult, shift);
   return ENN_OK;
@@ -404,8 +328,8 @@ enn_status enn_qs8_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_f
   const enn_kernel *kg = enn_kernel_find(ENN_KOP_GEMM, ENN_DTYPE_I8, 0, 0);
   if (!kg) return ENN_OK;
   const enn_graph *g = e->graph;
-  qchain_spec s;
-  if (!find_chain(g, e->index, &s)) return ENN_OK;
+  enn_chain_spec s;
+  if (!enn_chain_find(g, e->index, &kRule, &s)) return ENN_OK;
   const enn_conv2d_params *d = &s.d.geo;
   const enn_kernel *kd = enn_kernel_find(ENN_KOP_QS8_DWCONV, ENN_DTYPE_I8, d->kh, d->kw);
   if (!kd) return ENN_OK;
@@ -445,7 +369,7 @@ enn_status enn_qs8_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_f
   void *pwd = enn_prepare_alloc(ctx, enn_qs8_pack_dwconv_bytes(kd, c->chid));
   int8_t *zrow = enn_prepare_alloc(ctx, (size_t)c->w * (size_t)c->chid);
   if (!pwd || !zrow) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing a fused int8 block");
-  enn_qs8_pack_dwconv(kd, c->chid, s.d.w, w_zp, s.d.b, mult, shift, c->d_xzp, pwd);
+  enn_qs8_pack_dwconv(kd, c->chid, conv_w(g, &s.d), w_zp, conv_b(g, &s.d), mult, shift, c->d_xzp, pwd);
   memset(zrow, c->d_xzp, (size_t)c->w * (size_t)c->chid);
   enn_qs8_epi_init(&c->epd, y_zp, lo, hi, c->chid, mult, shift);
   c->wd = pwd;

@@ -23,17 +23,23 @@ typedef struct blk {
   int n, h, w, cin, chid, cout, k, stride;
   int expand, project, residual;
   int pad_mode; /* ENN_PAD_* */
+  int stem_k, stem_s; /* > 0: the first layer is a stem_k x stem_k conv, stride stem_s, over cin channels (h x w: its input) */
 } blk;
 
 static int64_t g_pipelined, g_sequential; /* block runs in fusion mode 1 */
 
 static const blk kBlocks[] = {
-    {1, 40, 40, 16, 96, 24, 3, 2, 1, 1, 0, ENN_PAD_EXPLICIT},
-    {1, 37, 29, 24, 136, 24, 3, 1, 1, 1, 1, ENN_PAD_EXPLICIT},
-    {2, 23, 31, 8, 120, 17, 5, 2, 1, 1, 0, ENN_PAD_SAME_UPPER},
-    {1, 30, 30, 40, 160, 40, 5, 1, 1, 1, 1, ENN_PAD_EXPLICIT},
-    {1, 64, 48, 48, 48, 16, 3, 1, 0, 1, 0, ENN_PAD_EXPLICIT}, /* depthwise -> 1x1 */
-    {1, 33, 35, 16, 128, 0, 3, 2, 1, 0, 0, ENN_PAD_SAME_UPPER}, /* 1x1 -> depthwise */
+    {1, 40, 40, 16, 96, 24, 3, 2, 1, 1, 0, ENN_PAD_EXPLICIT, 0, 0},
+    {1, 37, 29, 24, 136, 24, 3, 1, 1, 1, 1, ENN_PAD_EXPLICIT, 0, 0},
+    {2, 23, 31, 8, 120, 17, 5, 2, 1, 1, 0, ENN_PAD_SAME_UPPER, 0, 0},
+    {1, 30, 30, 40, 160, 40, 5, 1, 1, 1, 1, ENN_PAD_EXPLICIT, 0, 0},
+    {1, 64, 48, 48, 48, 16, 3, 1, 0, 1, 0, ENN_PAD_EXPLICIT, 0, 0}, /* depthwise -> 1x1 */
+    {1, 33, 35, 16, 128, 0, 3, 2, 1, 0, 0, ENN_PAD_SAME_UPPER, 0, 0}, /* 1x1 -> depthwise */
+    /* stem conv -> depthwise [-> 1x1]: MobileNet's first layers, odd sizes, 5x5, batch 2 */
+    {1, 45, 57, 3, 32, 16, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT, 3, 2},
+    {1, 40, 33, 3, 24, 0, 5, 2, 1, 0, 0, ENN_PAD_SAME_UPPER, 5, 1},
+    {2, 30, 31, 4, 40, 24, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT, 3, 1},
+    {1, 9, 250, 3, 32, 8, 3, 2, 1, 1, 0, ENN_PAD_EXPLICIT, 3, 2}, /* 5 rows: small-row rule with threads */
 };
 
 /* Conv node with random constant weights (OHWI) and bias. */
@@ -75,7 +81,9 @@ static enn_graph *build(const blk *b, bool extra_use) {
   int32_t x, t, first;
   CHECK_OK(enn_graph_add_input(g, "x", &dx, &x));
   t = x;
-  if (b->expand) t = add_conv(g, "expand", t, b->cin, b->chid, 1, 1, 1, ENN_PAD_EXPLICIT, ENN_ACT_RELU6, 1);
+  if (b->expand)
+    t = add_conv(g, "expand", t, b->cin, b->chid, b->stem_k ? b->stem_k : 1, b->stem_k ? b->stem_s : 1, 1,
+                 ENN_PAD_EXPLICIT, ENN_ACT_RELU6, 1);
   first = t;
   t = add_conv(g, "dw", t, b->chid, b->chid, b->k, b->stride, b->chid, b->pad_mode, ENN_ACT_HARD_SWISH, 2);
   if (!b->expand) first = t;
@@ -217,14 +225,14 @@ static void test_not_fused(void) {
   free(y);
   enn_graph_destroy(g);
   /* weights too big to re-read every row (1x1 layers of 512 x 1024) */
-  const blk heavy = {1, 8, 8, 512, 1024, 512, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT};
+  const blk heavy = {1, 8, 8, 512, 1024, 512, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT, 0, 0};
   g = build(&heavy, false);
   y = run(g, ENN_ISA_AVX512, 1, 1, &n, &runners, &noops);
   CHECK(y != NULL && runners == 0 && noops == 0);
   free(y);
   enn_graph_destroy(g);
   /* small intermediates: not worth it */
-  const blk small = {1, 9, 9, 16, 64, 16, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT};
+  const blk small = {1, 9, 9, 16, 64, 16, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT, 0, 0};
   g = build(&small, false);
   y = run(g, ENN_ISA_AVX512, 1, 1, &n, &runners, &noops);
   CHECK(y != NULL && runners == 0 && noops == 0);
