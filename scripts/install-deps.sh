@@ -6,12 +6,13 @@
 # that `make test-aarch64` builds and runs the tests with.
 set -euo pipefail
 pkgs=(gcc make cmake git pkg-config clang libclang-rt-14-dev xz-utils binutils liblzma-dev zlib1g-dev libstb-dev)
-# --ci: also the outside oracles CI compares against (tests/cli/test_torch_parity.sh);
+# --ci: also the outside oracles CI compares against (tests/cli/test_torch_parity.sh,
+# test_onnx_dequantize.sh);
 # not needed to build or for `make test`, which skips those tests without them.
 aarch64_pkgs=(gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user)
 for arg in "$@"; do
   case "$arg" in
-    --ci) pkgs+=(python3 python3-numpy python3-torch python3-torchvision "${aarch64_pkgs[@]}") ;;
+    --ci) pkgs+=(python3 python3-numpy python3-torch python3-torchvision python3-onnx "${aarch64_pkgs[@]}") ;;
     --aarch64) pkgs+=("${aarch64_pkgs[@]}") ;;
     *) echo "edgenn: install-deps.sh: unknown option '$arg' (use --ci or --aarch64)" >&2; exit 2 ;;
   esac
