@@ -65,6 +65,12 @@ void enn_qs8_pack_dwconv(const enn_kernel *k, int64_t c, const int8_t *w, const 
   int32_t *p = out;
   for (int64_t c0 = 0; c0 < c; c0 += nr, p += (hdr + tv) * nr) {
     memset(p, 0, block_bytes(k));
+    if (!avx2) { /* the block flag: every channel's e in [1, 22], m >= 0 */
+      int32_t fold = 1;
+      for (int64_t j = 0; j < nr && c0 + j < c; j++)
+        if (shift[c0 + j] > -1 || shift[c0 + j] < -22 || mult[c0 + j] < 0) fold = 0;
+      p[QDW_HDR_FLAGS * nr] = fold;
+    }
     for (int64_t j = 0; j < nr && c0 + j < c; j++) {
       const int64_t ch = c0 + j, sw = c0 + (j ^ 1);
       const int32_t wz = w_zp ? w_zp[ch] : 0;

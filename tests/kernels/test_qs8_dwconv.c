@@ -6,10 +6,12 @@
  *     with a message), called row by row as the operator does (kh row
  *     pointers, a row of x_zp bytes for vertical padding), over channels
  *     1, 2, 3, primes and tile-1 / tile / tile+1 / 2*tile+3, input widths
- *     1..17, strides 1..3, left / right / top / bottom padding 0..kw
+ *     1..15, 17, 19, 21..23, 31, strides 1..3, left / right / top / bottom padding 0..kw
  *     (padding wider than the window included), extreme zero points
  *     (-128, 127), weight zero points (-128..127, taken out at packing),
- *     multipliers with every right shift 0..31 and left shifts > 0, biases
+ *     multipliers with every right shift 0..31 and left shifts > 0 (half
+ *     of the cases without left shifts and mostly right shifts 1..22),
+ *     biases
  *     near the int32 limits, clamp ranges (full, Relu, narrow); bytes after
  *     each output row must keep their sentinel;
  *   - the INT32_MIN * INT32_MIN saturation (a channel whose accumulator
@@ -75,6 +77,12 @@ static long run_case(const enn_kernel *k, const dcase *d, unsigned long long see
                                                                 : qt_randi(&s, -300000, 300000));
   }
   rand_requant(&s, c, mult, shift);
+  if (seed % 2 == 0) /* no left shift: the x86 kernels' folded requantisation (right shifts 1..22, m >= 0,
+                      * per block of channels), with a few shifts 0 or > 22 that keep a block out of it */
+    for (int i = 0; i < c; i++) {
+      const int r = qt_randi(&s, 0, 60);
+      shift[i] = r == 0 ? 0 : (r == 1 ? -qt_randi(&s, 23, 31) : -qt_randi(&s, 1, 22));
+    }
   if (seed % 3 == 0) /* weight zero points (converted uint8 models), extremes included */
     for (int i = 0; i < c; i++) wz[i] = i % 4 == 0 ? -128 : (i % 4 == 1 ? 127 : qt_randi(&s, -128, 127));
   const bool with_bias = (seed % 5) != 0;
@@ -141,9 +149,14 @@ static void test_kernels(void) {
     const int32_t zps[][2] = {{0, 0}, {-128, 127}, {127, -128}, {5, -3}, {-128, -128}, {127, 127}};
     unsigned long long seed = 1;
     long cases = 0, bad = 0;
+    /* widths: every remainder of the x86 kernels' groups of four output
+     * pixels (edge groups, carried columns, an overlapping last group) at
+     * strides 1 and 2 */
+    const int iws[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17, 19, 21, 22, 23, 31};
     for (size_t ci = 0; ci < sizeof cs / sizeof cs[0]; ci++)
-      for (int iw = 1; iw <= 17; iw += (iw < 9 ? 1 : 4))
-        for (int st = 1; st <= 3; st++)
+      for (size_t wi = 0; wi < sizeof iws / sizeof iws[0]; wi++)
+        for (int st = 1; st <= 3; st++) {
+          const int iw = iws[wi];
           for (int pl = 0; pl <= K; pl++)
             for (int pr = 0; pr <= K; pr += (K > 3 ? 2 : 1)) {
               if (iw + pl + pr < K) continue;
@@ -170,6 +183,7 @@ static void test_kernels(void) {
               bad += run_case(k, &d, seed++);
               cases++;
             }
+        }
     CHECK_MSG(bad == 0, "%s: %ld of %ld cases' bytes differ", k->name, bad, cases);
     fprintf(stderr, "  %s: %ld cases\n", k->name, cases);
   }

@@ -14,12 +14,24 @@
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
 #define CR 16
+/* row4: a left edge narrower than QDW_LMIN pixels and a remainder
+ * narrower than QDW_RMIN go pixel by pixel, wider ones as (edge, possibly
+ * overlapping) groups of four (measured on Zen 4). */
+/* Carry columns over (sweep4) only when KW - S <= QDW_CARRY_MAX (the
+ * includer may lower it: without VNNI the carried registers of a 5x5 at
+ * stride 1 spill, measured slower). */
+#ifndef QDW_CARRY_MAX
+#define QDW_CARRY_MAX 4
+#endif
+#define QDW_LMIN 2
+#define QDW_RMIN 3
 #define NPAIR(KH) (((KH) + 1) / 2) /* tap vectors per column: rows paired */
 
 /* Per channel block: everything the sweeps need besides the taps. */
 typedef struct blk {
   qrq512 q;
   __m512i bias, yzp, zp1, zp2; /* zp1: x_zp as one tap, zp2: as a pair (x_zp, x_zp) */
+  __m512i kef, kof, so1;       /* RQ_FOLD: K + y_zp * 2^(31 + e) (even, odd), e - 1 (odd) */
   __m128i lo, hi;
   __mmask16 m;
   bool ls, sat;
@@ -31,7 +43,9 @@ INL __m512i ldx(const int8_t *p, const blk *b, bool masked) {
 
 /* The tap vector of rows 2p (low int16) and 2p + 1 (high int16) at one
  * input position o (bytes from each row's start); the last row of an odd
- * KH stands alone, sign-extended (its weight's high int16 is 0). */
+ * KH stands alone, sign-extended (its weight's high int16 is 0). (Measured:
+ * two vpmovsxbd + vpslld + vpblendmw beats interleaving the bytes with
+ * 128-bit vpunpck*bw and one vpmovsxbw.) */
 INL __m512i ldpair(const int KH, const int p, const int8_t *const *rows, ptrdiff_t o, const blk *b, bool masked) {
   const __m512i lo = ldx(rows[2 * p] + o, b, masked);
   if (2 * p + 1 >= KH) return lo;
@@ -41,13 +55,35 @@ INL __m512i ldpair(const int KH, const int p, const int8_t *const *rows, ptrdiff
 
 INL __m512i mac(__m512i acc, __m512i x, __m512i w) { return QDW_MAC(acc, x, w); }
 
-INL __m512i rq(__m512i acc, const blk *b, bool GEN) {
-  return _mm512_add_epi32(qrq512_mbqm(acc, &b->q, GEN && b->ls, GEN && b->sat), b->yzp);
+/* Requantisation modes: RQ_GEN compiles the left shift and saturation
+ * steps in (used only when the flags ask for them), RQ_PLAIN leaves them
+ * out; RQ_FOLD (a block whose header flag says every channel has a right
+ * shift e in [1, 22] and m >= 0) is RQ_PLAIN with y_zp folded into the
+ * rounding constants (K + y_zp * 2^(31 + e): the floor division then
+ * yields r + y_zp exactly, |sum| < 2^62 + 2^61 + 2^53 fits int64) and the
+ * odd lanes shifted by e - 1 only, which leaves their result in the high
+ * dword, where one vpblendmd (no shuffle) merges it with the even lanes'. */
+enum { RQ_FOLD, RQ_PLAIN, RQ_GEN };
+
+INL __m512i rq(__m512i acc, const blk *b, int RQ) {
+  if (RQ != RQ_FOLD)
+    return _mm512_add_epi32(qrq512_mbqm(acc, &b->q, RQ == RQ_GEN && b->ls, RQ == RQ_GEN && b->sat), b->yzp);
+  const qrq512 *q = &b->q;
+  const __m512i pe = _mm512_mul_epi32(acc, q->m);
+  const __m512i po = _mm512_mul_epi32(_mm512_srli_epi64(acc, 32), q->msw);
+  const __m512i lim = _mm512_set1_epi64(-((int64_t)1 << 30));
+  const __mmask8 ne = _mm512_cmplt_epi64_mask(pe, lim), no = _mm512_cmplt_epi64_mask(po, lim);
+  __m512i te = _mm512_add_epi64(pe, b->kef), to = _mm512_add_epi64(po, b->kof);
+  te = _mm512_mask_sub_epi64(te, ne, te, q->ne);
+  to = _mm512_mask_sub_epi64(to, no, to, q->no);
+  te = _mm512_srav_epi64(te, q->se);
+  to = _mm512_srav_epi64(to, b->so1);
+  return _mm512_mask_blend_epi32((__mmask16)0xAAAA, te, to);
 }
 
-INL void store(int8_t *y, __m512i acc, const blk *b, bool masked, bool GEN) {
+INL void store(int8_t *y, __m512i acc, const blk *b, bool masked, int RQ) {
   const __m128i v =
-      _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(rq(acc, b, GEN)), b->lo), b->hi);
+      _mm_min_epi8(_mm_max_epi8(_mm512_cvtsepi32_epi8(rq(acc, b, RQ)), b->lo), b->hi);
   if (masked) _mm_mask_storeu_epi8(y, b->m, v);
   else _mm_storeu_si128((__m128i *)y, v);
 }
@@ -56,9 +92,9 @@ INL void store(int8_t *y, __m512i acc, const blk *b, bool masked, bool GEN) {
  * together (two vpackssdw and one vpacksswb interleave their 4-channel
  * groups, one vpermd puts each output's 16 bytes in a 128-bit lane) and
  * clamped once. */
-INL void store4(int8_t *y, size_t c, const __m512i *acc, const blk *b, bool masked, bool GEN) {
+INL void store4(int8_t *y, size_t c, const __m512i *acc, const blk *b, bool masked, int RQ) {
   __m512i r[4];
-  UNROLL for (int j = 0; j < 4; j++) r[j] = rq(acc[j], b, GEN);
+  UNROLL for (int j = 0; j < 4; j++) r[j] = rq(acc[j], b, RQ);
   const __m512i p = _mm512_packs_epi16(_mm512_packs_epi32(r[0], r[1]), _mm512_packs_epi32(r[2], r[3]));
   /* dword 4L + j of p holds output j's channels 4L..4L+3 */
   const __m512i idx = _mm512_set_epi32(15, 11, 7, 3, 14, 10, 6, 2, 13, 9, 5, 1, 12, 8, 4, 0);
@@ -79,11 +115,11 @@ INL void store4(int8_t *y, size_t c, const __m512i *acc, const blk *b, bool mask
 
 /* Output pixels [ox0, ox1) one at a time; EDGE tests each column against
  * the row (a column outside reads x_zp, for both rows of a pair). */
-INL void sweep1(const int KH, const int KW, const bool EDGE, const bool MASKED, const bool GEN, const blk *b,
+INL void sweep1(const int KH, const int KW, const bool EDGE, const bool MASKED, const int RQ, const blk *b,
                 const int8_t *const *rows, const __m512i *wv, int8_t *y, size_t c, size_t ox0, size_t ox1, size_t iw,
                 size_t stride, size_t pad_left) {
   for (size_t ox = ox0; ox < ox1; ox++) {
-    __m512i acc = b->bias;
+    __m512i acc[2] = {b->bias, _mm512_setzero_si512()}; /* two chains: half the latency */
     const ptrdiff_t ix0 = (ptrdiff_t)(ox * stride) - (ptrdiff_t)pad_left;
     UNROLL for (int p = 0; p < NPAIR(KH); p++) {
       UNROLL for (int kx = 0; kx < KW; kx++) {
@@ -91,50 +127,114 @@ INL void sweep1(const int KH, const int KW, const bool EDGE, const bool MASKED, 
         __m512i x;
         if (EDGE && (ix < 0 || ix >= (ptrdiff_t)iw)) x = 2 * p + 1 < KH ? b->zp2 : b->zp1;
         else x = ldpair(KH, p, rows, ix * (ptrdiff_t)c, b, MASKED);
-        acc = mac(acc, x, wv[p * KW + kx]);
+        acc[kx & 1] = mac(acc[kx & 1], x, wv[p * KW + kx]);
       }
     }
-    store(y + ox * c, acc, b, MASKED, GEN);
+    store(y + ox * c, _mm512_add_epi32(acc[0], acc[1]), b, MASKED, RQ);
   }
 }
 
-/* Interior pixels four at a time (stride S = 1 or 2): each input column of
- * the window union is loaded (and paired) once and feeds every output that
- * uses it (output j uses it as tap kx = column - j*S). */
-INL void sweep4(const int KH, const int KW, const int S, const bool MASKED, const bool GEN, const blk *b,
-                const int8_t *const *rows, const __m512i *wv, int8_t *y, size_t c, size_t ox0, size_t ox1,
-                size_t pad_left) {
+/* Four output pixels ox .. ox + 3 (stride S = 1 or 2): each input column
+ * of their window union (3S + KW columns) is loaded (and paired) once and
+ * feeds every output that uses it (output j uses it as tap kx = column -
+ * j*S); EDGE tests each column against the row (outside: x_zp). */
+INL void group4(const int KH, const int KW, const int S, const bool EDGE, const bool MASKED, const int RQ,
+                const blk *b, const int8_t *const *rows, const __m512i *wv, int8_t *y, size_t c, size_t ox,
+                size_t iw, size_t pad_left) {
+  __m512i acc[4] = {b->bias, b->bias, b->bias, b->bias};
+  const ptrdiff_t ix0 = (ptrdiff_t)(ox * (size_t)S) - (ptrdiff_t)pad_left;
+  UNROLL for (int p = 0; p < NPAIR(KH); p++) {
+    UNROLL for (int col = 0; col < 3 * S + KW; col++) {
+      const ptrdiff_t ix = ix0 + col;
+      __m512i x;
+      if (EDGE && (ix < 0 || ix >= (ptrdiff_t)iw)) x = 2 * p + 1 < KH ? b->zp2 : b->zp1;
+      else x = ldpair(KH, p, rows, ix * (ptrdiff_t)c, b, MASKED);
+      UNROLL for (int j = 0; j < 4; j++) {
+        const int kx = col - j * S;
+        if (kx >= 0 && kx < KW) acc[j] = mac(acc[j], x, wv[p * KW + kx]);
+      }
+    }
+  }
+  store4(y + ox * c, c, acc, b, MASKED, RQ);
+}
+
+/* Interior pixels from ox0, four at a time while they stay before ox1, as
+ * group4 but the last KW - S columns of a group, the first ones of the
+ * next, are carried over in registers: each group loads only 4S new
+ * columns per pair of rows. Returns the first pixel not done. */
+INL size_t sweep4(const int KH, const int KW, const int S, const bool MASKED, const int RQ, const blk *b,
+                  const int8_t *const *rows, const __m512i *wv, int8_t *y, size_t c, size_t ox0, size_t ox1,
+                  size_t pad_left) {
+  enum { NC = 5 }; /* KW - S <= 4: carried columns per pair */
   size_t ox = ox0;
+  if (ox + 4 > ox1) return ox;
+  if (KW - S > QDW_CARRY_MAX) {
+    for (; ox + 4 <= ox1; ox += 4) group4(KH, KW, S, false, MASKED, RQ, b, rows, wv, y, c, ox, 0, pad_left);
+    return ox;
+  }
+  __m512i carry[3][NC];
+  const ptrdiff_t o0 = (ptrdiff_t)((ox * (size_t)S - pad_left) * c);
+  UNROLL for (int p = 0; p < NPAIR(KH); p++)
+    UNROLL for (int col = 0; col < KW - S; col++)
+      carry[p][col] = ldpair(KH, p, rows, o0 + (ptrdiff_t)((size_t)col * c), b, MASKED);
   for (; ox + 4 <= ox1; ox += 4) {
     __m512i acc[4] = {b->bias, b->bias, b->bias, b->bias};
-    const ptrdiff_t o0 = (ptrdiff_t)((ox * (size_t)S - pad_left) * c);
+    const ptrdiff_t o = (ptrdiff_t)((ox * (size_t)S - pad_left) * c);
     UNROLL for (int p = 0; p < NPAIR(KH); p++) {
+      __m512i next[NC];
       UNROLL for (int col = 0; col < 3 * S + KW; col++) {
-        const __m512i x = ldpair(KH, p, rows, o0 + (ptrdiff_t)((size_t)col * c), b, MASKED);
+        const __m512i x =
+            col < KW - S ? carry[p][col] : ldpair(KH, p, rows, o + (ptrdiff_t)((size_t)col * c), b, MASKED);
+        if (col >= 4 * S) next[col - 4 * S] = x;
         UNROLL for (int j = 0; j < 4; j++) {
           const int kx = col - j * S;
           if (kx >= 0 && kx < KW) acc[j] = mac(acc[j], x, wv[p * KW + kx]);
         }
       }
+      UNROLL for (int col = 0; col < KW - S; col++) carry[p][col] = next[col];
     }
-    store4(y + ox * c, c, acc, b, MASKED, GEN);
+    store4(y + ox * c, c, acc, b, MASKED, RQ);
   }
-  sweep1(KH, KW, false, MASKED, GEN, b, rows, wv, y, c, ox, ox1, 0, (size_t)S, pad_left);
+  return ox;
 }
 
-INL void block(const int KH, const int KW, const bool MASKED, const bool GEN, const blk *b, const int8_t *const *rows,
+/* One row of a channel block at stride S = 1 or 2, ow >= 4: a left edge of
+ * fewer than QDW_LMIN pixels pixel by pixel (else edge groups of four),
+ * the interior by sweep4, then edge groups; a remainder of fewer than
+ * QDW_RMIN pixels pixel by pixel, else one group of four ending at ow that
+ * recomputes (and rewrites, with the same values) pixels already stored. */
+INL void row4(const int KH, const int KW, const int S, const bool MASKED, const int RQ, const blk *b,
+              const int8_t *const *rows, const __m512i *wv, int8_t *y, size_t c, size_t ow, size_t iw,
+              size_t pad_left, size_t lo, size_t hi) {
+  size_t ox = 0;
+  if (lo < QDW_LMIN) {
+    sweep1(KH, KW, true, MASKED, RQ, b, rows, wv, y, c, 0, lo, iw, (size_t)S, pad_left);
+    ox = lo;
+  }
+  for (; ox < lo && ox + 4 <= ow; ox += 4) group4(KH, KW, S, true, MASKED, RQ, b, rows, wv, y, c, ox, iw, pad_left);
+  if (ox < hi) ox = sweep4(KH, KW, S, MASKED, RQ, b, rows, wv, y, c, ox, hi, pad_left);
+  for (; ox + 4 <= ow; ox += 4) group4(KH, KW, S, true, MASKED, RQ, b, rows, wv, y, c, ox, iw, pad_left);
+  if (ox + QDW_RMIN > ow) sweep1(KH, KW, true, MASKED, RQ, b, rows, wv, y, c, ox, ow, iw, (size_t)S, pad_left);
+  else if (ox < ow) group4(KH, KW, S, true, MASKED, RQ, b, rows, wv, y, c, ow - 4, iw, pad_left);
+}
+
+INL void block(const int KH, const int KW, const bool MASKED, const int RQ, const blk *b, const int8_t *const *rows,
                const __m512i *wv, int8_t *y, size_t c, size_t ow, size_t iw, size_t stride, size_t pad_left,
                size_t lo, size_t hi) {
-  sweep1(KH, KW, true, MASKED, GEN, b, rows, wv, y, c, 0, lo, iw, stride, pad_left);
-  if (stride == 1) sweep4(KH, KW, 1, MASKED, GEN, b, rows, wv, y, c, lo, hi, pad_left);
-  else if (stride == 2) sweep4(KH, KW, 2, MASKED, GEN, b, rows, wv, y, c, lo, hi, pad_left);
-  else sweep1(KH, KW, false, MASKED, GEN, b, rows, wv, y, c, lo, hi, iw, stride, pad_left);
-  sweep1(KH, KW, true, MASKED, GEN, b, rows, wv, y, c, hi, ow, iw, stride, pad_left);
+  if (ow >= 4 && stride == 1) {
+    row4(KH, KW, 1, MASKED, RQ, b, rows, wv, y, c, ow, iw, pad_left, lo, hi);
+  } else if (ow >= 4 && stride == 2) {
+    row4(KH, KW, 2, MASKED, RQ, b, rows, wv, y, c, ow, iw, pad_left, lo, hi);
+  } else {
+    sweep1(KH, KW, true, MASKED, RQ, b, rows, wv, y, c, 0, lo, iw, stride, pad_left);
+    sweep1(KH, KW, false, MASKED, RQ, b, rows, wv, y, c, lo, hi, iw, stride, pad_left);
+    sweep1(KH, KW, true, MASKED, RQ, b, rows, wv, y, c, hi, ow, iw, stride, pad_left);
+  }
 }
 
-/* GEN: the left shift and saturation steps are compiled in (used only when
- * the flags ask for them); without, the common case has no such tests. */
-INL void dw_impl(const int KH, const int KW, const bool GEN, const int8_t *const *rows, const void *wp, int8_t *y,
+/* RQ: RQ_GEN or RQ_PLAIN (see rq); RQ_PLAIN runs the blocks whose header
+ * flag allows it as RQ_FOLD. */
+INL void dw_impl(const int KH, const int KW, const int RQ, const int8_t *const *rows, const void *wp, int8_t *y,
                  size_t c, size_t ow, size_t iw, size_t stride, size_t pad_left, int32_t x_zp, const enn_qs8_epi *ep) {
   /* Interior: ox*stride >= pad_left and ox*stride - pad_left + KW - 1 < iw. */
   size_t lo = (pad_left + stride - 1) / stride, hi = 0;
@@ -153,6 +253,9 @@ INL void dw_impl(const int KH, const int KW, const bool GEN, const int8_t *const
   b.ls = (ep->flags & ENN_QS8_EPI_LSHIFT) != 0;
   b.sat = (ep->flags & ENN_QS8_EPI_SAT) != 0;
   b.m = 0xFFFF;
+  /* RQ_FOLD needs |y_zp| <= 256 (int8 zero points are) */
+  const bool zp_fold = ep->y_zp >= -256 && ep->y_zp <= 256;
+  const __m512i yzp64 = _mm512_set1_epi64(ep->y_zp);
   for (size_t cb = 0; cb < c; cb += CR, w += wblock) {
     const int8_t *r[5];
     UNROLL for (int ky = 0; ky < KH; ky++) r[ky] = rows[ky] + cb;
@@ -160,11 +263,18 @@ INL void dw_impl(const int KH, const int KW, const bool GEN, const int8_t *const
     UNROLL for (int t = 0; t < NT; t++) wv[t] = _mm512_load_si512(w + CR * (QDW_HDR_AVX512 + t));
     b.bias = _mm512_load_si512(w);
     qrq512_load(&b.q, w);
-    if (cb + CR <= c) {
-      block(KH, KW, false, GEN, &b, r, wv, y + cb, c, ow, iw, stride, pad_left, lo, hi);
+    const bool masked = cb + CR > c;
+    if (masked) b.m = (__mmask16)((1u << (c - cb)) - 1u);
+    if (RQ == RQ_PLAIN && zp_fold && w[CR * QDW_HDR_FLAGS] != 0) {
+      b.kef = _mm512_add_epi64(b.q.ke, _mm512_sllv_epi64(yzp64, b.q.se));
+      b.kof = _mm512_add_epi64(b.q.ko, _mm512_sllv_epi64(yzp64, b.q.so));
+      b.so1 = _mm512_sub_epi64(b.q.so, _mm512_set1_epi64(32));
+      if (masked) block(KH, KW, true, RQ_FOLD, &b, r, wv, y + cb, c, ow, iw, stride, pad_left, lo, hi);
+      else block(KH, KW, false, RQ_FOLD, &b, r, wv, y + cb, c, ow, iw, stride, pad_left, lo, hi);
+    } else if (masked) {
+      block(KH, KW, true, RQ, &b, r, wv, y + cb, c, ow, iw, stride, pad_left, lo, hi);
     } else {
-      b.m = (__mmask16)((1u << (c - cb)) - 1u);
-      block(KH, KW, true, GEN, &b, r, wv, y + cb, c, ow, iw, stride, pad_left, lo, hi);
+      block(KH, KW, false, RQ, &b, r, wv, y + cb, c, ow, iw, stride, pad_left, lo, hi);
     }
   }
 }
@@ -172,9 +282,9 @@ INL void dw_impl(const int KH, const int KW, const bool GEN, const int8_t *const
 INL void dw_tpl(const int KH, const int KW, const int8_t *const *rows, const void *wp, int8_t *y, size_t c, size_t ow,
                 size_t iw, size_t stride, size_t pad_left, int32_t x_zp, const enn_qs8_epi *ep) {
   if (ep->flags & (ENN_QS8_EPI_LSHIFT | ENN_QS8_EPI_SAT))
-    dw_impl(KH, KW, true, rows, wp, y, c, ow, iw, stride, pad_left, x_zp, ep);
+    dw_impl(KH, KW, RQ_GEN, rows, wp, y, c, ow, iw, stride, pad_left, x_zp, ep);
   else
-    dw_impl(KH, KW, false, rows, wp, y, c, ow, iw, stride, pad_left, x_zp, ep);
+    dw_impl(KH, KW, RQ_PLAIN, rows, wp, y, c, ow, iw, stride, pad_left, x_zp, ep);
 }
 
 #endif

@@ -29,7 +29,10 @@
  *   AVX-512: 0 bias', 1 m, 2 m_swapped (lane 2i = m[2i+1], 2i+1 = m[2i]: the
  *            odd channels' multipliers in the low dword of each qword), 3 l,
  *            4 / 5 K of the even / odd channels (int64 lanes), 6 / 7 N,
- *            8 / 9 31 + e (int64), then the tap vectors;
+ *            8 / 9 31 + e (int64), 10 flags (lane 0: 1 when every channel
+ *            of the block has 1 <= e <= 22 and m >= 0, which lets the
+ *            kernels fold y_zp into K, see x86/qs8_dwconv_x512.h; other
+ *            lanes 0), then the tap vectors;
  *   AVX2:    0 bias', 1 m, 2 m_swapped, 3 l, 4 mask, 5 mask >> 1, 6 e, then
  *            the tap vectors.
  * The rows of the window are paired: tap vector p*kw + kx holds, per
@@ -45,7 +48,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define QDW_HDR_AVX512 10
+#define QDW_HDR_AVX512 11
+#define QDW_HDR_FLAGS 10 /* AVX-512 header vector of the block flags */
 #define QDW_HDR_AVX2 7
 
 /* K, N, 31 + e of the folded rounding for shift s. */
