@@ -53,6 +53,10 @@
  * The stem in the pipeline: 1 thread 6.95 vs 7.08 ms (median of 10
  * interleaved p50s; minima 6.47 vs 6.65).
  *
+ * Detection and the row pipeline's machinery (ring, tags, task split,
+ * the layer-by-layer depthwise pass) are shared with the int8 runner in
+ * dwsep_chain.c; this file supplies the f32 steps (and the stem rows).
+ *
  * Memory safety: the memory plan treats the block's three nodes as
  * separate steps, so the block input (read by the last node) may share
  * bytes with the block output or the last node's scratch (the input died
@@ -64,7 +68,7 @@
 #include <string.h>
 
 #include "base/threadpool.h"
-#include "ops/chain_find.h"
+#include "ops/dwsep_chain.h"
 #include "ops/fast_path.h"
 #include "ops/op_util.h"
 
@@ -87,7 +91,7 @@ void enn_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential) {
 static int64_t f32_bytes(int64_t n, int64_t h, int64_t w, int64_t c) { return n * h * w * c * 4; }
 
 /* ------------------------------------------------------------ detection */
-/* Node i as an f32 block layer (chain_find.h does the shapes): f32
+/* Node i as an f32 block layer (dwsep_chain.h does the shapes): f32
  * activations, constant f32 weights and bias, an activation the kernel
  * epilogues compute. */
 static bool f32_conv(const enn_graph *g, int32_t i, enn_chain_conv *c) {
@@ -135,15 +139,11 @@ typedef struct chain {
   const enn_kernel *kd;
   const float *wd;       /* packed depthwise weights */
   enn_f32_epi epd;
-  const float *zero;     /* w * chid zeros (a padding row) */
-  size_t ring_bytes, row_bytes, per_thread; /* per thread: ring, depthwise row, ring tags[, stem scratch] */
-  size_t x_bytes;                            /* the block input */
+  enn_chain_pipe pipe;   /* rows, layout and the steps below */
+  size_t x_bytes;        /* the block input */
   int64_t macs;                              /* of the whole block */
   int64_t sc_macs;                           /* of the stem layer */
 } chain;
-
-#define RING_MAX 5 /* k <= 5 */
-#define TAG_BYTES ((size_t)ENN_ALIGN) /* RING_MAX int64 tags, padded */
 
 static void noop_run(const enn_exec *e, const void *state) {
   ENN_UNUSED(e);
@@ -199,101 +199,45 @@ static const float **stem_ptrs(const chain *c, int32_t t) {
   return (const float **)(void *)(c->sc.scratch + (size_t)t * c->sc.per_thread);
 }
 
-/* Output rows [r0, r1) (of nb*oh) through the pipeline; ring / drow / tag
- * are this thread's scratch (tag[slot]: the input row ring slot `slot`
- * holds for this run, -1 none). */
-static void pipeline(const chain *c, const float *x, float *y, float *ring, float *drow, int64_t *tag,
-                     const float **sa, int64_t r0, int64_t r1) {
-  const size_t wrow = (size_t)c->w * (size_t)c->chid, xrow = (size_t)c->w * (size_t)c->cin;
-  const int32_t ycols = c->has_p ? c->cout : c->chid;
-  for (int64_t r = r0; r < r1; r++) {
-    const int32_t nbi = (int32_t)(r / c->oh), oy = (int32_t)(r % c->oh);
-    const float *rows[RING_MAX];
-    for (int32_t ky = 0; ky < c->k; ky++) {
-      const int32_t iy = oy * c->stride - c->pt + ky;
-      if (iy < 0 || iy >= c->h) {
-        rows[ky] = c->zero;
-        continue;
-      }
-      const int64_t src = (int64_t)nbi * c->h + iy;
-      if (!c->has_e) {
-        rows[ky] = x + (size_t)src * xrow;
-        continue;
-      }
-      const int32_t slot = iy % c->k;
-      float *dst = ring + (size_t)slot * wrow;
-      if (tag[slot] != src) {
-        if (c->stem) stem_row(c, x, nbi, iy, dst, sa, (float *)(void *)((char *)sa + c->sc.ptr_bytes));
-        else enn_gemm_plan_rows(&c->pe, x + (size_t)src * xrow, dst, 0, c->w);
-        tag[slot] = src;
-      }
-      rows[ky] = dst;
-    }
-    float *out = c->has_p ? drow : y + (size_t)r * (size_t)c->ow * (size_t)ycols;
-    c->kd->fn.dwconv(rows, c->wd, out, (size_t)c->chid, (size_t)c->ow, (size_t)c->w, (size_t)c->stride,
-                     (size_t)c->pl, &c->epd);
-    if (c->has_p) enn_gemm_plan_rows(&c->pp, drow, y + (size_t)r * (size_t)c->ow * (size_t)ycols, 0, c->ow);
+/* The pipeline's steps (enn_chain_pipe) on f32 rows. */
+static void step_expand(const void *st, const char *x, int32_t nbi, int32_t iy, char *dst, int32_t thread) {
+  const chain *c = st;
+  float *d = (float *)(void *)dst;
+  if (c->stem) {
+    const float **a = stem_ptrs(c, thread);
+    stem_row(c, (const float *)(const void *)x, nbi, iy, d, a, (float *)(void *)((char *)a + c->sc.ptr_bytes));
+  } else {
+    const char *xr = x + ((size_t)nbi * (size_t)c->h + (size_t)iy) * c->pipe.x_row;
+    enn_gemm_plan_rows(&c->pe, (const float *)(const void *)xr, d, 0, c->w);
   }
 }
 
-typedef struct chain_job {
+static void step_dw(const void *st, const void *const *rows, char *out) {
+  const chain *c = st;
+  c->kd->fn.dwconv((const float *const *)rows, c->wd, (float *)(void *)out, (size_t)c->chid, (size_t)c->ow,
+                   (size_t)c->w, (size_t)c->stride, (size_t)c->pl, &c->epd);
+}
+
+static void step_project(const void *st, const char *drow, char *yrow) {
+  const chain *c = st;
+  enn_gemm_plan_rows(&c->pp, (const float *)(const void *)drow, (float *)(void *)yrow, 0, c->ow);
+}
+
+typedef struct stem_job {
   const chain *c;
   const float *x;
-  float *y;
-  char *scratch;
+  float *out;
   int32_t tasks;
   int64_t rows;
-  /* sequential fallback: the depthwise pass reads in and writes out */
-  const float *in;
-  float *out;
-} chain_job;
+} stem_job;
 
-/* Thread t's scratch: ring, depthwise row, tags. */
-static int64_t *thread_tags(const chain *c, char *scratch, int32_t t) {
-  return (int64_t *)(void *)(scratch + (size_t)t * c->per_thread + c->ring_bytes + c->row_bytes);
-}
-
-static void pipeline_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
-  const chain_job *j = ctx;
-  char *sc = j->scratch + (size_t)thread * j->c->per_thread;
-  float *ring = (float *)(void *)sc, *drow = (float *)(void *)(sc + j->c->ring_bytes);
-  int64_t *tag = thread_tags(j->c, j->scratch, thread);
-  const float **sa = j->c->stem ? stem_ptrs(j->c, thread) : NULL;
-  for (int32_t t = begin; t < end; t++)
-    pipeline(j->c, j->x, j->y, ring, drow, tag, sa, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
-}
-
-/* The depthwise layer alone over rows [r0, r1): in (nb*h rows of w*chid)
- * -> out (nb*oh rows of ow*chid). */
-static void dw_pass(const chain *c, const float *in, float *out, int64_t r0, int64_t r1) {
-  const size_t wrow = (size_t)c->w * (size_t)c->chid;
-  for (int64_t r = r0; r < r1; r++) {
-    const int32_t nbi = (int32_t)(r / c->oh), oy = (int32_t)(r % c->oh);
-    const float *rows[RING_MAX];
-    for (int32_t ky = 0; ky < c->k; ky++) {
-      const int32_t iy = oy * c->stride - c->pt + ky;
-      rows[ky] = (iy < 0 || iy >= c->h) ? c->zero : in + ((size_t)nbi * (size_t)c->h + (size_t)iy) * wrow;
-    }
-    c->kd->fn.dwconv(rows, c->wd, out + (size_t)r * (size_t)c->ow * (size_t)c->chid, (size_t)c->chid,
-                     (size_t)c->ow, (size_t)c->w, (size_t)c->stride, (size_t)c->pl, &c->epd);
-  }
-}
-
-static void dw_pass_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
-  ENN_UNUSED(thread);
-  const chain_job *j = ctx;
-  for (int32_t t = begin; t < end; t++)
-    dw_pass(j->c, j->in, j->out, j->rows * t / j->tasks, j->rows * (t + 1) / j->tasks);
-}
-
-/* The stem layer alone, its output rows [r0, r1) of nb*h, into out. */
+/* The stem layer alone, its output rows of nb*h, into out. */
 static void stem_pass_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
-  const chain_job *j = ctx;
-  const int64_t rows = (int64_t)j->c->nb * j->c->h;
+  const stem_job *j = ctx;
   const float **sa = stem_ptrs(j->c, thread);
   const size_t wrow = (size_t)j->c->w * (size_t)j->c->chid;
   for (int32_t t = begin; t < end; t++)
-    for (int64_t r = rows * t / j->tasks; r < rows * (t + 1) / j->tasks; r++)
+    for (int64_t r = j->rows * t / j->tasks; r < j->rows * (t + 1) / j->tasks; r++)
       stem_row(j->c, j->x, (int32_t)(r / j->c->h), (int32_t)(r % j->c->h), j->out + (size_t)r * wrow, sa,
                (float *)(void *)((char *)sa + j->c->sc.ptr_bytes));
 }
@@ -306,33 +250,21 @@ static void chain_run(const enn_exec *e, const void *state) {
   const int64_t rows = (int64_t)c->nb * c->oh;
   const int32_t T = enn_threadpool_threads(e->pool);
   const int32_t tasks = enn_par_tasks(rows, c->macs, T);
-  /* any thread index < T may run a task once there are two or more */
-  const int32_t used = tasks > 1 ? T : 1;
-  const size_t xbytes = c->x_bytes;
-  const size_t ybytes = (size_t)f32_bytes(c->nb, c->oh, c->ow, c->has_p ? c->cout : c->chid);
   const bool fused = g_fusion != 2 && !(T > 1 && rows < (int64_t)SMALL_ROWS * T) &&
-                     !enn_chain_overlap(x, xbytes, y, ybytes) &&
-                     !enn_chain_overlap(x, xbytes, e->scratch, c->per_thread * (size_t)used) &&
-                     c->per_thread * (size_t)used <= e->scratch_bytes;
-  chain_job j = {c, x, y, e->scratch, tasks, rows, NULL, NULL};
+                     enn_chain_pipe_fits(&c->pipe, x, c->x_bytes, y, e->scratch, e->scratch_bytes, tasks > 1 ? T : 1);
   g_runs[fused ? 0 : 1]++;
   if (fused) {
-    for (int32_t t = 0; t < used; t++) {
-      int64_t *tag = thread_tags(c, e->scratch, t);
-      for (int32_t s = 0; s < RING_MAX; s++) tag[s] = -1;
-    }
-    if (tasks <= 1) pipeline_task(&j, 0, 1, 0);
-    else enn_threadpool_parallel_for(e->pool, tasks, pipeline_task, &j);
+    enn_chain_pipe_run(&c->pipe, c, x, y, e->scratch, e->pool, tasks);
     return;
   }
-  /* Sequential fallback through the planned buffers: expand -> E,
-   * depthwise -> D (or y), project D -> y. */
+  /* Layer by layer through the planned buffers: expand -> E, depthwise ->
+   * D (or y), project D -> y. */
   const float *din = x;
   if (c->has_e) {
     float *ebuf = first->out[0];
     if (c->stem) {
       const int64_t erows = (int64_t)c->nb * c->h;
-      chain_job js = {c, x, y, e->scratch, enn_par_tasks(erows, c->sc_macs, T), erows, NULL, ebuf};
+      stem_job js = {c, x, ebuf, enn_par_tasks(erows, c->sc_macs, T), erows};
       if (js.tasks <= 1) stem_pass_task(&js, 0, 1, 0);
       else enn_threadpool_parallel_for(e->pool, js.tasks, stem_pass_task, &js);
     } else
@@ -340,10 +272,7 @@ static void chain_run(const enn_exec *e, const void *state) {
     din = ebuf;
   }
   float *dout = c->has_p ? e->execs[e->index - 1].out[0] : y;
-  j.in = din;
-  j.out = dout;
-  if (tasks <= 1) dw_pass_task(&j, 0, 1, 0);
-  else enn_threadpool_parallel_for(e->pool, tasks, dw_pass_task, &j);
+  enn_chain_dw_pass(&c->pipe, c, din, dout, e->pool, tasks);
   if (c->has_p) enn_gemm_plan_run(&c->pp, dout, y, e->pool);
 }
 
@@ -439,25 +368,39 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
     c->sc_macs = (int64_t)c->nb * c->h * c->w * c->chid * kdim;
   } else if (s.has_e && (st = enn_gemm_plan_init(&c->pe, ctx, kg, (int64_t)c->nb * c->h * c->w, c->chid, c->cin, 1,
                                           (size_t)c->cin, (size_t)c->chid, conv_w(g, &s.e), c->cin, conv_b(g, &s.e),
-                                               &s.e.geo.act)))
+                                          &s.e.geo.act)))
     return st;
   if (s.has_p && (st = enn_gemm_plan_init(&c->pp, ctx, kg, (int64_t)c->nb * c->oh * c->ow, c->cout, c->chid, 1,
                                           (size_t)c->chid, (size_t)c->cout, conv_w(g, &s.p), c->chid, conv_b(g, &s.p),
-                                               &s.p.geo.act)))
+                                          &s.p.geo.act)))
     return st;
   float *pw = enn_prepare_alloc(ctx, enn_f32_pack_dwconv_floats(c->chid, c->k, c->k, kd->nr) * sizeof(float));
   float *zero = enn_prepare_alloc(ctx, (size_t)c->w * (size_t)c->chid * sizeof(float));
   if (!pw || !zero) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing a fused block");
   enn_f32_pack_dwconv(c->chid, c->k, c->k, kd->nr, conv_w(g, &s.d), conv_b(g, &s.d), pw);
   c->wd = pw;
-  c->zero = zero;
-  c->ring_bytes = c->has_e ? enn_align_up((size_t)c->k * (size_t)c->w * (size_t)c->chid * sizeof(float), ENN_ALIGN) : 0;
-  c->row_bytes = c->has_p ? enn_align_up((size_t)c->ow * (size_t)c->chid * sizeof(float), ENN_ALIGN) : 0;
-  c->per_thread = c->ring_bytes + c->row_bytes + TAG_BYTES;
+  enn_chain_pipe *pp = &c->pipe;
+  pp->nb = c->nb;
+  pp->h = c->h;
+  pp->oh = c->oh;
+  pp->k = c->k;
+  pp->stride = c->stride;
+  pp->pt = c->pt;
+  pp->has_e = c->has_e;
+  pp->has_p = c->has_p;
+  pp->d_row = (size_t)c->w * (size_t)c->chid * sizeof(float);
+  pp->x_row = c->has_e ? (size_t)c->w * (size_t)c->cin * sizeof(float) : pp->d_row;
+  pp->dw_row = (size_t)c->ow * (size_t)c->chid * sizeof(float);
+  pp->y_row = (size_t)c->ow * (size_t)c->cout * sizeof(float);
+  pp->zero = zero;
+  pp->expand = step_expand;
+  pp->dw = step_dw;
+  pp->project = step_project;
+  enn_chain_pipe_layout(pp);
   c->macs = (int64_t)c->nb * c->oh * c->ow * c->chid * c->k * c->k +
             (c->stem ? c->sc_macs : c->has_e ? (int64_t)c->nb * c->h * c->w * c->cin * c->chid : 0) +
             (c->has_p ? (int64_t)c->nb * c->oh * c->ow * c->chid * c->cout : 0);
-  e->scratch_bytes = c->per_thread * (size_t)T;
+  e->scratch_bytes = pp->per_thread * (size_t)T;
   fp->run = chain_run;
   fp->state = c;
   e->kernel = runner_name(&s, kd->isa);

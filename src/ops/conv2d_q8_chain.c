@@ -39,6 +39,9 @@
  * operands as in the unfused layers, so results are bit-identical to them
  * (and to the reference) for any thread count and schedule.
  *
+ * Detection and the pipeline's machinery are shared with the f32 runner
+ * (dwsep_chain.c); this file supplies the int8 steps.
+ *
  * Memory safety: the memory plan sees the block's nodes as separate steps,
  * so the block input (read by the last node) may share bytes with the
  * block output or the last node's scratch. The last node checks the
@@ -49,7 +52,7 @@
 #include <string.h>
 
 #include "base/threadpool.h"
-#include "ops/chain_find.h"
+#include "ops/dwsep_chain.h"
 #include "ops/fast_path.h"
 #include "ops/qs8_ops.h"
 
@@ -66,8 +69,6 @@
  * the loaded 2-core machine to be more than a lean. */
 #define FUSE_MIN_BYTES (64 * 1024)
 #define FUSE_MAX_WEIGHT_BYTES (1024 * 1024)
-#define RING_MAX 5
-#define TAG_BYTES ((size_t)ENN_ALIGN)
 
 static int g_fusion = 1;
 static int64_t g_runs[2];
@@ -83,7 +84,7 @@ static bool w_zero_points_zero(const enn_tensor_desc *w) {
   return true;
 }
 
-/* Node i as an int8 block layer (chain_find.h does the shapes): int8 input
+/* Node i as an int8 block layer (dwsep_chain.h does the shapes): int8 input
  * and output, constant int8 weights, constant int32 bias or none; a 1x1
  * only with weight zero points 0 (as the int8 GEMM fast path requires); no
  * stem layer. */
@@ -125,8 +126,7 @@ typedef struct qchain {
   qpw pe, pp;
   const void *wd; /* packed depthwise weights */
   enn_qs8_epi epd;
-  const int8_t *zrow; /* w * chid bytes of d_xzp */
-  size_t ring_bytes, row_bytes, per_thread;
+  enn_chain_pipe pipe; /* rows, layout and the steps below */
   int64_t macs;
 } qchain;
 
@@ -145,97 +145,48 @@ static void pw_rows(const enn_kernel *k, const qpw *l, const int8_t *a, int8_t *
   }
 }
 
-static void pipeline(const qchain *c, const int8_t *x, int8_t *y, int8_t *ring, int8_t *drow, int64_t *tag, int64_t r0,
-                     int64_t r1) {
-  const size_t wrow = (size_t)c->w * (size_t)c->chid, xrow = (size_t)c->w * (size_t)c->cin;
-  const size_t yrow = (size_t)c->ow * (size_t)(c->has_p ? c->cout : c->chid);
-  for (int64_t r = r0; r < r1; r++) {
-    const int32_t nbi = (int32_t)(r / c->oh), oy = (int32_t)(r % c->oh);
-    const int8_t *rows[RING_MAX];
-    for (int32_t ky = 0; ky < c->k; ky++) {
-      const int32_t iy = oy * c->sh - c->pt + ky;
-      if (iy < 0 || iy >= c->h) {
-        rows[ky] = c->zrow;
-        continue;
-      }
-      const int64_t src = (int64_t)nbi * c->h + iy;
-      if (!c->has_e) {
-        rows[ky] = x + (size_t)src * xrow;
-        continue;
-      }
-      const int32_t slot = iy % c->k;
-      int8_t *dst = ring + (size_t)slot * wrow;
-      if (tag[slot] != src) {
-        pw_rows(c->kg, &c->pe, x + (size_t)src * xrow, dst, c->w);
-        tag[slot] = src;
-      }
-      rows[ky] = dst;
-    }
-    int8_t *out = c->has_p ? drow : y + (size_t)r * yrow;
-    c->kd->fn.qs8_dwconv(rows, c->wd, out, (size_t)c->chid, (size_t)c->ow, (size_t)c->w, (size_t)c->sw,
-                         (size_t)c->pl, c->d_xzp, &c->epd);
-    if (c->has_p) pw_rows(c->kg, &c->pp, drow, y + (size_t)r * yrow, c->ow);
-  }
-}
-
-typedef struct qchain_job {
-  const qchain *c;
-  const int8_t *x;
-  int8_t *y;
-  char *scratch;
-  int32_t tasks;
-  int64_t units;
-  int32_t step; /* fallback: 0 expand, 1 depthwise, 2 project */
-} qchain_job;
-
-static int64_t *thread_tags(const qchain *c, char *scratch, int32_t t) {
-  return (int64_t *)(void *)(scratch + (size_t)t * c->per_thread + c->ring_bytes + c->row_bytes);
-}
-
-static void pipeline_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
-  const qchain_job *j = ctx;
-  char *sc = j->scratch + (size_t)thread * j->c->per_thread;
-  int8_t *ring = (int8_t *)sc, *drow = (int8_t *)(sc + j->c->ring_bytes);
-  int64_t *tag = thread_tags(j->c, j->scratch, thread);
-  for (int32_t t = begin; t < end; t++)
-    pipeline(j->c, j->x, j->y, ring, drow, tag, j->units * t / j->tasks, j->units * (t + 1) / j->tasks);
-}
-
-/* The fallback's steps over units [u0, u1): pixels for the 1x1 layers,
- * output rows for the depthwise. */
-static void step_range(const qchain *c, int32_t step, const int8_t *in, int8_t *out, int64_t u0, int64_t u1) {
-  if (step != 1) {
-    const qpw *l = step == 0 ? &c->pe : &c->pp;
-    pw_rows(c->kg, l, in + (size_t)u0 * (size_t)l->kc, out + (size_t)u0 * (size_t)l->n, u1 - u0);
-    return;
-  }
-  const size_t wrow = (size_t)c->w * (size_t)c->chid, orow = (size_t)c->ow * (size_t)c->chid;
-  for (int64_t r = u0; r < u1; r++) {
-    const int32_t nbi = (int32_t)(r / c->oh), oy = (int32_t)(r % c->oh);
-    const int8_t *rows[RING_MAX];
-    for (int32_t ky = 0; ky < c->k; ky++) {
-      const int32_t iy = oy * c->sh - c->pt + ky;
-      rows[ky] = (iy < 0 || iy >= c->h) ? c->zrow : in + ((size_t)nbi * (size_t)c->h + (size_t)iy) * wrow;
-    }
-    c->kd->fn.qs8_dwconv(rows, c->wd, out + (size_t)r * orow, (size_t)c->chid, (size_t)c->ow, (size_t)c->w,
-                         (size_t)c->sw, (size_t)c->pl, c->d_xzp, &c->epd);
-  }
-}
-
-static void step_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+/* The pipeline's steps (enn_chain_pipe) on int8 rows. */
+static void step_expand(const void *st, const char *x, int32_t nbi, int32_t iy, char *dst, int32_t thread) {
   ENN_UNUSED(thread);
-  const qchain_job *j = ctx;
-  for (int32_t t = begin; t < end; t++)
-    step_range(j->c, j->step, j->x, j->y, j->units * t / j->tasks, j->units * (t + 1) / j->tasks);
+  const qchain *c = st;
+  const char *xr = x + ((size_t)nbi * (size_t)c->h + (size_t)iy) * c->pipe.x_row;
+  pw_rows(c->kg, &c->pe, (const int8_t *)xr, (int8_t *)dst, c->w);
 }
 
-static void run_step(const qchain *c, const enn_exec *e, int32_t step, const int8_t *in, int8_t *out) {
-  const int64_t units = step == 1 ? (int64_t)c->nb * c->oh
-                                  : (int64_t)c->nb * (step == 0 ? (int64_t)c->h * c->w : (int64_t)c->oh * c->ow);
-  const int32_t T = enn_threadpool_threads(e->pool);
-  qchain_job j = {c, in, out, NULL, enn_par_tasks(units, c->macs / 3, T), units, step};
-  if (j.tasks <= 1) step_task(&j, 0, 1, 0);
-  else enn_threadpool_parallel_for(e->pool, j.tasks, step_task, &j);
+static void step_dw(const void *st, const void *const *rows, char *out) {
+  const qchain *c = st;
+  c->kd->fn.qs8_dwconv((const int8_t *const *)rows, c->wd, (int8_t *)out, (size_t)c->chid, (size_t)c->ow,
+                       (size_t)c->w, (size_t)c->sw, (size_t)c->pl, c->d_xzp, &c->epd);
+}
+
+static void step_project(const void *st, const char *drow, char *yrow) {
+  const qchain *c = st;
+  pw_rows(c->kg, &c->pp, (const int8_t *)drow, (int8_t *)yrow, c->ow);
+}
+
+typedef struct pw_job {
+  const enn_kernel *k;
+  const qpw *l;
+  const int8_t *in;
+  int8_t *out;
+  int32_t tasks;
+  int64_t pixels;
+} pw_job;
+
+static void pw_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
+  ENN_UNUSED(thread);
+  const pw_job *j = ctx;
+  for (int32_t t = begin; t < end; t++) {
+    const int64_t u0 = j->pixels * t / j->tasks, u1 = j->pixels * (t + 1) / j->tasks;
+    pw_rows(j->k, j->l, j->in + (size_t)u0 * (size_t)j->l->kc, j->out + (size_t)u0 * (size_t)j->l->n, u1 - u0);
+  }
+}
+
+/* A 1x1 layer alone over all its pixels, split over the pool. */
+static void pw_pass(const qchain *c, const enn_exec *e, const qpw *l, const int8_t *in, int8_t *out, int64_t pixels) {
+  pw_job j = {c->kg, l, in, out, enn_par_tasks(pixels, c->macs / 3, enn_threadpool_threads(e->pool)), pixels};
+  if (j.tasks <= 1) pw_task(&j, 0, 1, 0);
+  else enn_threadpool_parallel_for(e->pool, j.tasks, pw_task, &j);
 }
 
 static void qchain_run(const enn_exec *e, const void *state) {
@@ -246,21 +197,12 @@ static void qchain_run(const enn_exec *e, const void *state) {
   const int64_t rows = (int64_t)c->nb * c->oh;
   const int32_t T = enn_threadpool_threads(e->pool);
   const int32_t tasks = enn_par_tasks(rows, c->macs, T);
-  const int32_t used = tasks > 1 ? T : 1;
-  const size_t xbytes = (size_t)c->nb * (size_t)c->h * (size_t)c->w * (size_t)c->cin;
-  const size_t ybytes = (size_t)rows * (size_t)c->ow * (size_t)(c->has_p ? c->cout : c->chid);
-  const bool fused = g_fusion != 2 && !enn_chain_overlap(x, xbytes, y, ybytes) &&
-                     !enn_chain_overlap(x, xbytes, e->scratch, c->per_thread * (size_t)used) &&
-                     c->per_thread * (size_t)used <= e->scratch_bytes;
+  const size_t xbytes = (size_t)c->nb * (size_t)c->h * c->pipe.x_row;
+  const bool fused =
+      g_fusion != 2 && enn_chain_pipe_fits(&c->pipe, x, xbytes, y, e->scratch, e->scratch_bytes, tasks > 1 ? T : 1);
   g_runs[fused ? 0 : 1]++;
   if (fused) {
-    for (int32_t t = 0; t < used; t++) {
-      int64_t *tag = thread_tags(c, e->scratch, t);
-      for (int32_t s = 0; s < RING_MAX; s++) tag[s] = -1;
-    }
-    qchain_job j = {c, x, y, e->scratch, tasks, rows, 0};
-    if (tasks <= 1) pipeline_task(&j, 0, 1, 0);
-    else enn_threadpool_parallel_for(e->pool, tasks, pipeline_task, &j);
+    enn_chain_pipe_run(&c->pipe, c, x, y, e->scratch, e->pool, tasks);
     return;
   }
   /* expand -> E (the first node's buffer), depthwise -> D (or y), project
@@ -268,12 +210,12 @@ static void qchain_run(const enn_exec *e, const void *state) {
   const int8_t *din = x;
   if (c->has_e) {
     int8_t *ebuf = first->out[0];
-    run_step(c, e, 0, x, ebuf);
+    pw_pass(c, e, &c->pe, x, ebuf, (int64_t)c->nb * c->h * c->w);
     din = ebuf;
   }
   int8_t *dout = c->has_p ? e->execs[e->index - 1].out[0] : y;
-  run_step(c, e, 1, din, dout);
-  if (c->has_p) run_step(c, e, 2, dout, y);
+  enn_chain_dw_pass(&c->pipe, c, din, dout, e->pool, enn_par_tasks(rows, c->macs / 3, T));
+  if (c->has_p) pw_pass(c, e, &c->pp, dout, y, (int64_t)c->nb * c->oh * c->ow);
 }
 
 static const char *runner_name(const enn_chain_spec *s, enn_isa isa) {
@@ -373,15 +315,29 @@ enn_status enn_qs8_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_f
   memset(zrow, c->d_xzp, (size_t)c->w * (size_t)c->chid);
   enn_qs8_epi_init(&c->epd, y_zp, lo, hi, c->chid, mult, shift);
   c->wd = pwd;
-  c->zrow = zrow;
-  c->ring_bytes = c->has_e ? enn_align_up((size_t)c->k * (size_t)c->w * (size_t)c->chid, ENN_ALIGN) : 0;
-  c->row_bytes = c->has_p ? enn_align_up((size_t)c->ow * (size_t)c->chid, ENN_ALIGN) : 0;
-  c->per_thread = c->ring_bytes + c->row_bytes + TAG_BYTES;
+  enn_chain_pipe *pp = &c->pipe;
+  pp->nb = c->nb;
+  pp->h = c->h;
+  pp->oh = c->oh;
+  pp->k = c->k;
+  pp->stride = c->sh;
+  pp->pt = c->pt;
+  pp->has_e = c->has_e;
+  pp->has_p = c->has_p;
+  pp->d_row = (size_t)c->w * (size_t)c->chid;
+  pp->x_row = c->has_e ? (size_t)c->w * (size_t)c->cin : pp->d_row;
+  pp->dw_row = (size_t)c->ow * (size_t)c->chid;
+  pp->y_row = (size_t)c->ow * (size_t)(c->has_p ? c->cout : c->chid);
+  pp->zero = zrow;
+  pp->expand = step_expand;
+  pp->dw = step_dw;
+  pp->project = step_project;
+  enn_chain_pipe_layout(pp);
   c->macs = (int64_t)c->nb * c->oh * c->ow * c->chid * c->k * c->k +
             (c->has_e ? (int64_t)c->nb * c->h * c->w * c->cin * c->chid : 0) +
             (c->has_p ? (int64_t)c->nb * c->oh * c->ow * c->chid * c->cout : 0);
   const int32_t T = e->threads > 1 ? e->threads : 1;
-  e->scratch_bytes = c->per_thread * (size_t)T;
+  e->scratch_bytes = pp->per_thread * (size_t)T;
   fp->run = qchain_run;
   fp->state = c;
   e->kernel = runner_name(&s, kd->isa);
