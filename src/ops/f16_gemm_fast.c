@@ -34,9 +34,6 @@
 static int g_native = 1;
 void enn_f16_gemm_set_native(int mode) { g_native = mode; }
 
-static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
-static inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
 const enn_kernel *enn_f16_gemm_native_kernel(const enn_exec *e) {
   if (!g_native || e->n_in < 2 || e->n_in > 3) return NULL;
   if (e->in_desc[0]->dtype != ENN_DTYPE_F32) return NULL;
@@ -49,6 +46,9 @@ const enn_kernel *enn_f16_gemm_native_kernel(const enn_exec *e) {
 }
 
 #if ENN_KERNELS_ARM64 /* enn_f16_pack_gemm: kernels/arm/f16_gemm_neonfp16.c */
+static inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
+static inline int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
 /* c[r, j] = act(bias[j] + sum_k h(a[r*a_stride + k]) * w[j, k]), r < rows,
  * j < n, with the packed weights at w. */
 typedef struct f16_plan {
