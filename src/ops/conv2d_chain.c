@@ -126,6 +126,7 @@ typedef struct stem_conv {
   const float *zero;   /* kc zeros */
   enn_f32_epi ep;
   int32_t ih, iw, ic, kh, kw, sh, sw, pt, pl, ks, kc;
+  int32_t in_lo, in_hi; /* output columns [in_lo, in_hi) have their whole window inside the row */
   size_t ptr_bytes, per_thread; /* per thread: row pointers, then edge copies */
   char *scratch;                 /* threads x per_thread bytes, persistent (see chain_run) */
 } stem_conv;
@@ -160,27 +161,29 @@ static void stem_row(const chain *c, const float *x, int32_t nbi, int32_t oy, fl
   const int32_t MR = s->k->mr, run = s->kc, ntiles = (c->w + MR - 1) / MR;
   const size_t ic = (size_t)s->ic, xrow = (size_t)s->iw * ic;
   const float *img = x + (size_t)nbi * (size_t)s->ih * xrow;
+  const float *xr[ENN_CHAIN_STEM_MAX_K]; /* the kernel rows of this output row (NULL: padding) */
+  for (int32_t ky = 0; ky < s->kh; ky++) {
+    const int32_t iy = oy * s->sh - s->pt + ky;
+    xr[ky] = (iy < 0 || iy >= s->ih) ? NULL : img + (size_t)iy * xrow;
+  }
   for (int32_t t = 0; t < ntiles; t++) {
     const int32_t ox0 = (int32_t)((int64_t)c->w * t / ntiles), mr = (int32_t)((int64_t)c->w * (t + 1) / ntiles) - ox0;
     for (int32_t i = 0; i < mr; i++) {
-      const int32_t ix0 = (ox0 + i) * s->sw - s->pl;
-      const bool inside = ix0 >= 0 && ix0 + s->kw <= s->iw;
+      const int32_t ox = ox0 + i, ix0 = ox * s->sw - s->pl;
+      if (ox >= s->in_lo && ox < s->in_hi) { /* the window lies inside the row */
+        for (int32_t ky = 0; ky < s->kh; ky++) a[ky * MR + i] = xr[ky] ? xr[ky] + (size_t)ix0 * ic : s->zero;
+        continue;
+      }
       for (int32_t ky = 0; ky < s->kh; ky++) {
-        const int32_t iy = oy * s->sh - s->pt + ky;
-        if (iy < 0 || iy >= s->ih) {
+        if (!xr[ky]) {
           a[ky * MR + i] = s->zero;
-          continue;
-        }
-        const float *xr = img + (size_t)iy * xrow;
-        if (inside) {
-          a[ky * MR + i] = xr + (size_t)ix0 * ic;
           continue;
         }
         float *d = border + ((size_t)i * (size_t)s->kh + (size_t)ky) * (size_t)run;
         for (int32_t kx = 0; kx < s->kw; kx++) {
           const int32_t ix = ix0 + kx;
           for (int32_t q = 0; q < s->ic; q++)
-            d[kx * s->ic + q] = (ix < 0 || ix >= s->iw) ? 0.0f : xr[(size_t)ix * ic + (size_t)q];
+            d[kx * s->ic + q] = (ix < 0 || ix >= s->iw) ? 0.0f : xr[ky][(size_t)ix * ic + (size_t)q];
         }
         a[ky * MR + i] = d;
       }
@@ -353,6 +356,11 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
     sc->pl = ec->pl;
     sc->ks = ec->kh;
     sc->kc = ec->kw * ec->ic;
+    /* ox * sw - pl >= 0 and ox * sw - pl + kw <= iw */
+    sc->in_lo = (ec->pl + ec->sw - 1) / ec->sw;
+    sc->in_hi = ec->iw - ec->kw + ec->pl < 0 ? 0 : (ec->iw - ec->kw + ec->pl) / ec->sw + 1;
+    if (sc->in_hi > c->w) sc->in_hi = c->w;
+    if (sc->in_lo > sc->in_hi) sc->in_lo = sc->in_hi;
     enn_f32_epi_init(&sc->ep, &ec->act);
     const int64_t kdim = (int64_t)ec->kh * ec->kw * ec->ic;
     float *pw = enn_prepare_alloc(ctx, enn_f32_pack_gemm_floats(c->chid, kdim, ki->nr) * sizeof(float));
