@@ -22,76 +22,19 @@
 #include "kernels/kernels.h"
 #include "ops/fast_path.h"
 #include "test.h"
+#include "dwsep_graph.h"
 
-typedef struct blk {
-  int n, h, w, cin, chid, cout, k, stride;
-  int expand, project, residual;
-  int pad_mode;
-} blk;
 
 static const blk kBlocks[] = {
-    {1, 40, 40, 16, 96, 24, 3, 2, 1, 1, 0, ENN_PAD_EXPLICIT},
-    {1, 37, 29, 24, 136, 24, 3, 1, 1, 1, 1, ENN_PAD_EXPLICIT},
-    {2, 23, 31, 8, 120, 17, 5, 2, 1, 1, 0, ENN_PAD_SAME_UPPER},
-    {1, 30, 30, 40, 160, 40, 5, 1, 1, 1, 1, ENN_PAD_EXPLICIT},
-    {1, 64, 47, 48, 48, 16, 3, 1, 0, 1, 0, ENN_PAD_EXPLICIT},   /* depthwise -> 1x1 */
-    {1, 33, 35, 16, 128, 0, 3, 2, 1, 0, 0, ENN_PAD_SAME_UPPER}, /* 1x1 -> depthwise */
+    {1, 40, 40, 16, 96, 24, 3, 2, 1, 1, 0, ENN_PAD_EXPLICIT, 0, 0},
+    {1, 37, 29, 24, 136, 24, 3, 1, 1, 1, 1, ENN_PAD_EXPLICIT, 0, 0},
+    {2, 23, 31, 8, 120, 17, 5, 2, 1, 1, 0, ENN_PAD_SAME_UPPER, 0, 0},
+    {1, 30, 30, 40, 160, 40, 5, 1, 1, 1, 1, ENN_PAD_EXPLICIT, 0, 0},
+    {1, 64, 47, 48, 48, 16, 3, 1, 0, 1, 0, ENN_PAD_EXPLICIT, 0, 0},   /* depthwise -> 1x1 */
+    {1, 33, 35, 16, 128, 0, 3, 2, 1, 0, 0, ENN_PAD_SAME_UPPER, 0, 0}, /* 1x1 -> depthwise */
 };
 
-static int32_t add_conv(enn_graph *g, const char *name, int32_t x, int cin, int cout, int k, int stride, int groups,
-                        int pad_mode, enn_act act, unsigned seed) {
-  const int64_t wd[4] = {cout, k, k, cin / groups}, bd[1] = {cout};
-  const long nw = (long)cout * k * k * (cin / groups);
-  float *w = malloc(sizeof(float) * (size_t)nw), *b = malloc(sizeof(float) * (size_t)cout);
-  enn_t_fill(w, nw, seed, -0.4f, 0.4f);
-  enn_t_fill(b, cout, seed + 1, -0.2f, 0.2f);
-  enn_tensor_desc dw, db;
-  enn_tensor_desc_init(&dw, ENN_DTYPE_F32, 4, wd);
-  enn_tensor_desc_init(&db, ENN_DTYPE_F32, 1, bd);
-  char nm[64];
-  int32_t ids[3] = {x, -1, -1}, y = -1;
-  snprintf(nm, sizeof nm, "%s.w", name);
-  CHECK_OK(enn_graph_add_constant(g, nm, &dw, w, ENN_CONST_COPY, &ids[1]));
-  snprintf(nm, sizeof nm, "%s.b", name);
-  CHECK_OK(enn_graph_add_constant(g, nm, &db, b, ENN_CONST_COPY, &ids[2]));
-  enn_attrs at;
-  enn_attrs_init_op(&at, ENN_OP_CONV2D);
-  at.stride[0] = at.stride[1] = stride;
-  at.groups = groups;
-  at.act = act;
-  at.pad_mode = pad_mode;
-  if (pad_mode == ENN_PAD_EXPLICIT) at.pads[0] = at.pads[1] = at.pads[2] = at.pads[3] = k / 2;
-  CHECK_OK(enn_graph_add_node(g, ENN_OP_CONV2D, name, ids, 3, &at, 1, &y));
-  free(w), free(b);
-  return y;
-}
-
-/* extra_use: the first node's output is also a graph output. */
-static enn_graph *build(const blk *b, bool extra_use) {
-  enn_graph *g = NULL;
-  CHECK_OK(enn_graph_create(NULL, &g));
-  const int64_t xd[4] = {b->n, b->h, b->w, b->expand ? b->cin : b->chid};
-  enn_tensor_desc dx;
-  enn_tensor_desc_init(&dx, ENN_DTYPE_F32, 4, xd);
-  int32_t x, t, first;
-  CHECK_OK(enn_graph_add_input(g, "x", &dx, &x));
-  t = x;
-  if (b->expand) t = add_conv(g, "expand", t, b->cin, b->chid, 1, 1, 1, ENN_PAD_EXPLICIT, ENN_ACT_RELU6, 1);
-  first = t;
-  t = add_conv(g, "dw", t, b->chid, b->chid, b->k, b->stride, b->chid, b->pad_mode, ENN_ACT_RELU6, 2);
-  if (!b->expand) first = t;
-  if (b->project) t = add_conv(g, "project", t, b->chid, b->cout, 1, 1, 1, ENN_PAD_EXPLICIT, ENN_ACT_NONE, 3);
-  if (b->residual) {
-    int32_t ids[2] = {t, x}, y;
-    enn_attrs at;
-    enn_attrs_init_op(&at, ENN_OP_ADD);
-    CHECK_OK(enn_graph_add_node(g, ENN_OP_ADD, "add", ids, 2, &at, 1, &y));
-    t = y;
-  }
-  CHECK_OK(enn_graph_add_output(g, t));
-  if (extra_use) CHECK_OK(enn_graph_add_output(g, first));
-  return g;
-}
+static enn_graph *build(const blk *b, bool extra_use) { return dwsep_build(b, ENN_ACT_RELU6, extra_use); }
 
 /* Calibration sample i: uniform [-1, 1) floats per input. */
 static enn_status calib_fill(void *ctx, int32_t i, void *const *inputs) {
@@ -270,7 +213,7 @@ static void test_not_fused(void) {
   }
   /* small intermediates (9x9x64 bytes; and 20x20x96, conv2d_q8_chain.c's
    * size rule): not worth it */
-  const blk small = {1, 9, 9, 16, 64, 16, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT};
+  const blk small = {1, 9, 9, 16, 64, 16, 3, 1, 1, 1, 0, ENN_PAD_EXPLICIT, 0, 0};
   g = build(&small, false);
   q = quantize(g, 1);
   enn_graph_destroy(g);
