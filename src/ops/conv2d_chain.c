@@ -88,8 +88,6 @@ void enn_conv2d_chain_counts(int64_t *pipelined, int64_t *sequential) {
   *sequential = g_runs[1];
 }
 
-static int64_t f32_bytes(int64_t n, int64_t h, int64_t w, int64_t c) { return n * h * w * c * 4; }
-
 /* ------------------------------------------------------------ detection */
 /* Node i as an f32 block layer (dwsep_chain.h does the shapes): f32
  * activations, constant f32 weights and bias, an activation the kernel
@@ -141,7 +139,6 @@ typedef struct chain {
   const float *wd;       /* packed depthwise weights */
   enn_f32_epi epd;
   enn_chain_pipe pipe;   /* rows, layout and the steps below */
-  size_t x_bytes;        /* the block input */
   int64_t macs;                              /* of the whole block */
   int64_t sc_macs;                           /* of the stem layer */
 } chain;
@@ -254,12 +251,9 @@ static void chain_run(const enn_exec *e, const void *state) {
   const int32_t T = enn_threadpool_threads(e->pool);
   const int32_t tasks = enn_par_tasks(rows, c->macs, T);
   const bool fused = g_fusion != 2 && !(T > 1 && rows < (int64_t)SMALL_ROWS * T) &&
-                     enn_chain_pipe_fits(&c->pipe, x, c->x_bytes, y, e->scratch, e->scratch_bytes, tasks > 1 ? T : 1);
+                     enn_chain_pipe_try(&c->pipe, c, x, y, e, tasks);
   g_runs[fused ? 0 : 1]++;
-  if (fused) {
-    enn_chain_pipe_run(&c->pipe, c, x, y, e->scratch, e->pool, tasks);
-    return;
-  }
+  if (fused) return;
   /* Layer by layer through the planned buffers: expand -> E, depthwise ->
    * D (or y), project D -> y. */
   const float *din = x;
@@ -328,8 +322,6 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
   c->chid = d->ic;
   c->cin = s.has_e ? s.e.geo.ic : d->ic;
   c->stem = s.has_e && s.e.stem;
-  c->x_bytes = (size_t)(s.has_e ? f32_bytes(s.e.geo.n, s.e.geo.ih, s.e.geo.iw, s.e.geo.ic)
-                                 : f32_bytes(d->n, d->ih, d->iw, d->ic));
   c->oh = d->oh;
   c->ow = d->ow;
   c->cout = s.has_p ? s.p.geo.oc : d->oc;
@@ -388,23 +380,10 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
   enn_f32_pack_dwconv(c->chid, c->k, c->k, kd->nr, conv_w(g, &s.d), conv_b(g, &s.d), pw);
   c->wd = pw;
   enn_chain_pipe *pp = &c->pipe;
-  pp->nb = c->nb;
-  pp->h = c->h;
-  pp->oh = c->oh;
-  pp->k = c->k;
-  pp->stride = c->stride;
-  pp->pt = c->pt;
-  pp->has_e = c->has_e;
-  pp->has_p = c->has_p;
-  pp->d_row = (size_t)c->w * (size_t)c->chid * sizeof(float);
-  pp->x_row = c->has_e ? (size_t)c->w * (size_t)c->cin * sizeof(float) : pp->d_row;
-  pp->dw_row = (size_t)c->ow * (size_t)c->chid * sizeof(float);
-  pp->y_row = (size_t)c->ow * (size_t)c->cout * sizeof(float);
-  pp->zero = zero;
+  enn_chain_pipe_init(pp, &s, sizeof(float), zero);
   pp->expand = step_expand;
   pp->dw = step_dw;
   pp->project = step_project;
-  enn_chain_pipe_layout(pp);
   c->macs = (int64_t)c->nb * c->oh * c->ow * c->chid * c->k * c->k +
             (c->stem ? c->sc_macs : c->has_e ? (int64_t)c->nb * c->h * c->w * c->cin * c->chid : 0) +
             (c->has_p ? (int64_t)c->nb * c->oh * c->ow * c->chid * c->cout : 0);

@@ -197,14 +197,9 @@ static void qchain_run(const enn_exec *e, const void *state) {
   const int64_t rows = (int64_t)c->nb * c->oh;
   const int32_t T = enn_threadpool_threads(e->pool);
   const int32_t tasks = enn_par_tasks(rows, c->macs, T);
-  const size_t xbytes = (size_t)c->nb * (size_t)c->h * c->pipe.x_row;
-  const bool fused =
-      g_fusion != 2 && enn_chain_pipe_fits(&c->pipe, x, xbytes, y, e->scratch, e->scratch_bytes, tasks > 1 ? T : 1);
+  const bool fused = g_fusion != 2 && enn_chain_pipe_try(&c->pipe, c, x, y, e, tasks);
   g_runs[fused ? 0 : 1]++;
-  if (fused) {
-    enn_chain_pipe_run(&c->pipe, c, x, y, e->scratch, e->pool, tasks);
-    return;
-  }
+  if (fused) return;
   /* expand -> E (the first node's buffer), depthwise -> D (or y), project
    * D -> y: each through the planned buffers of its own node. */
   const int8_t *din = x;
@@ -316,23 +311,10 @@ enn_status enn_qs8_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_f
   enn_qs8_epi_init(&c->epd, y_zp, lo, hi, c->chid, mult, shift);
   c->wd = pwd;
   enn_chain_pipe *pp = &c->pipe;
-  pp->nb = c->nb;
-  pp->h = c->h;
-  pp->oh = c->oh;
-  pp->k = c->k;
-  pp->stride = c->sh;
-  pp->pt = c->pt;
-  pp->has_e = c->has_e;
-  pp->has_p = c->has_p;
-  pp->d_row = (size_t)c->w * (size_t)c->chid;
-  pp->x_row = c->has_e ? (size_t)c->w * (size_t)c->cin : pp->d_row;
-  pp->dw_row = (size_t)c->ow * (size_t)c->chid;
-  pp->y_row = (size_t)c->ow * (size_t)(c->has_p ? c->cout : c->chid);
-  pp->zero = zrow;
+  enn_chain_pipe_init(pp, &s, 1, zrow);
   pp->expand = step_expand;
   pp->dw = step_dw;
   pp->project = step_project;
-  enn_chain_pipe_layout(pp);
   c->macs = (int64_t)c->nb * c->oh * c->ow * c->chid * c->k * c->k +
             (c->has_e ? (int64_t)c->nb * c->h * c->w * c->cin * c->chid : 0) +
             (c->has_p ? (int64_t)c->nb * c->oh * c->ow * c->chid * c->cout : 0);

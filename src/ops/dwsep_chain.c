@@ -99,18 +99,26 @@ bool enn_chain_overlap(const void *a, size_t na, const void *b, size_t nb) {
 /* ------------------------------------------------------ the row pipeline */
 #define TAG_BYTES ((size_t)ENN_ALIGN) /* ENN_CHAIN_RING_MAX int64 tags, padded */
 
-void enn_chain_pipe_layout(enn_chain_pipe *p) {
+void enn_chain_pipe_init(enn_chain_pipe *p, const enn_chain_spec *s, size_t elem, const void *zero) {
+  const enn_conv2d_params *d = &s->d.geo, *x = s->has_e ? &s->e.geo : d;
+  memset(p, 0, sizeof *p);
+  p->nb = d->n;
+  p->h = d->ih;
+  p->oh = d->oh;
+  p->k = d->kh;
+  p->stride = d->sh;
+  p->pt = d->pt;
+  p->has_e = s->has_e;
+  p->has_p = s->has_p;
+  p->x_row = (size_t)x->iw * (size_t)x->ic * elem;
+  p->x_bytes = (size_t)x->n * (size_t)x->ih * p->x_row;
+  p->d_row = (size_t)d->iw * (size_t)d->ic * elem;
+  p->dw_row = (size_t)d->ow * (size_t)d->oc * elem;
+  p->y_row = s->has_p ? (size_t)d->ow * (size_t)s->p.geo.oc * elem : p->dw_row;
+  p->zero = zero;
   p->ring_bytes = p->has_e ? enn_align_up((size_t)p->k * p->d_row, ENN_ALIGN) : 0;
   p->row_bytes = p->has_p ? enn_align_up(p->dw_row, ENN_ALIGN) : 0;
   p->per_thread = p->ring_bytes + p->row_bytes + TAG_BYTES;
-}
-
-bool enn_chain_pipe_fits(const enn_chain_pipe *p, const void *x, size_t x_bytes, const void *y, const void *scratch,
-                         size_t scratch_bytes, int32_t used) {
-  const size_t need = p->per_thread * (size_t)used;
-  const size_t y_bytes = (size_t)p->nb * (size_t)p->oh * p->y_row;
-  return !enn_chain_overlap(x, x_bytes, y, y_bytes) && !enn_chain_overlap(x, x_bytes, scratch, need) &&
-         need <= scratch_bytes;
 }
 
 static int64_t *thread_tags(const enn_chain_pipe *p, char *scratch, int32_t t) {
@@ -171,16 +179,23 @@ static void pipe_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {
     }
 }
 
-void enn_chain_pipe_run(const enn_chain_pipe *p, const void *st, const void *x, void *y, char *scratch,
-                        struct enn_threadpool *pool, int32_t tasks) {
-  const int32_t used = tasks > 1 ? enn_threadpool_threads(pool) : 1; /* any thread index < T may run a task */
+bool enn_chain_pipe_try(const enn_chain_pipe *p, const void *st, const void *x, void *y, const enn_exec *e,
+                        int32_t tasks) {
+  const int32_t used = tasks > 1 ? enn_threadpool_threads(e->pool) : 1; /* any thread index < T may run a task */
+  const size_t need = p->per_thread * (size_t)used;
+  const size_t y_bytes = (size_t)p->nb * (size_t)p->oh * p->y_row;
+  char *scratch = e->scratch;
+  if (enn_chain_overlap(x, p->x_bytes, y, y_bytes) || enn_chain_overlap(x, p->x_bytes, scratch, need) ||
+      need > e->scratch_bytes)
+    return false;
   for (int32_t t = 0; t < used; t++) {
     int64_t *tag = thread_tags(p, scratch, t);
     for (int32_t s = 0; s < ENN_CHAIN_RING_MAX; s++) tag[s] = -1;
   }
   pipe_job j = {p, st, x, y, scratch, tasks, (int64_t)p->nb * p->oh};
   if (tasks <= 1) pipe_task(&j, 0, 1, 0);
-  else enn_threadpool_parallel_for(pool, tasks, pipe_task, &j);
+  else enn_threadpool_parallel_for(e->pool, tasks, pipe_task, &j);
+  return true;
 }
 
 static void dw_pass_task(void *ctx, int32_t begin, int32_t end, int32_t thread) {

@@ -81,11 +81,12 @@ bool enn_chain_overlap(const void *a, size_t na, const void *b, size_t nb);
 typedef struct enn_chain_pipe {
   int32_t nb, h, oh, k, stride, pt; /* depthwise: input rows per image, output rows, window, stride, top pad */
   bool has_e, has_p;
-  size_t x_row;  /* bytes of a block-input row (no first layer: a depthwise input row) */
-  size_t d_row;  /* bytes of a depthwise input row (a ring row) */
-  size_t dw_row; /* bytes of a depthwise output row */
-  size_t y_row;  /* bytes of a block output row */
-  size_t ring_bytes, row_bytes, per_thread; /* set by enn_chain_pipe_layout */
+  size_t x_row;   /* bytes of a block-input row (no first layer: a depthwise input row) */
+  size_t x_bytes; /* bytes of the block input */
+  size_t d_row;   /* bytes of a depthwise input row (a ring row) */
+  size_t dw_row;  /* bytes of a depthwise output row */
+  size_t y_row;   /* bytes of a block output row */
+  size_t ring_bytes, row_bytes, per_thread; /* per-thread scratch: ring, depthwise row, tags */
   const void *zero;                        /* a padding row (d_row bytes) */
   /* input row iy of image nbi of x -> ring row dst, on thread `thread` */
   void (*expand)(const void *st, const char *x, int32_t nbi, int32_t iy, char *dst, int32_t thread);
@@ -95,20 +96,19 @@ typedef struct enn_chain_pipe {
   void (*project)(const void *st, const char *drow, char *yrow);
 } enn_chain_pipe;
 
-/* Fills ring_bytes, row_bytes and per_thread from the fields above. */
-void enn_chain_pipe_layout(enn_chain_pipe *p);
+/* The geometry and scratch layout of block s for elements of elem bytes,
+ * padding row zero; the runner then sets the three steps. */
+void enn_chain_pipe_init(enn_chain_pipe *p, const enn_chain_spec *s, size_t elem, const void *zero);
 
-/* Whether the pipeline may run with these buffers on `used` threads: the
- * block input overlaps neither the output nor the scratch it needs, and
- * the scratch is big enough (the memory plan sees the block's nodes as
- * separate steps, so the input may share bytes with either). */
-bool enn_chain_pipe_fits(const enn_chain_pipe *p, const void *x, size_t x_bytes, const void *y, const void *scratch,
-                         size_t scratch_bytes, int32_t used);
-
-/* All nb * oh output rows through the pipeline in `tasks` ranges over
- * pool (inline when tasks <= 1); scratch: per_thread bytes per thread. */
-void enn_chain_pipe_run(const enn_chain_pipe *p, const void *st, const void *x, void *y, char *scratch,
-                        struct enn_threadpool *pool, int32_t tasks);
+/* Runs all nb * oh output rows through the pipeline in `tasks` ranges over
+ * e's pool (inline when tasks <= 1), with e's scratch (per_thread bytes per
+ * thread), when the buffers allow it: the block input x must overlap
+ * neither the output y nor the scratch it needs, and the scratch must be
+ * big enough (the memory plan sees the block's nodes as separate steps, so
+ * the input may share bytes with either). Returns whether it ran; if not,
+ * the runner goes layer by layer through the nodes' planned buffers. */
+bool enn_chain_pipe_try(const enn_chain_pipe *p, const void *st, const void *x, void *y, const enn_exec *e,
+                        int32_t tasks);
 
 /* The depthwise layer alone (the runners' layer-by-layer path): output
  * rows of the whole tensor `in` (nb * h rows of d_row bytes) into out
