@@ -53,7 +53,7 @@ import os
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from py_peers import emit, time_fn  # noqa: E402
+from py_peers import emit, ort_latency, tflite_interpreter, time_fn  # noqa: E402
 
 QENGINES = ["x86", "fbgemm", "onednn", "qnnpack"]
 
@@ -196,7 +196,6 @@ def _ort_quantise(src, dst, act_type, calib):
 
 
 def run_ort(args, keys, threads):
-    import numpy as np
     import onnxruntime as ort
 
     files = parse_map(args.file_map)
@@ -223,17 +222,7 @@ def run_ort(args, keys, threads):
         for variant, path in variants:
             try:
                 for t in threads:
-                    so = ort.SessionOptions()
-                    so.intra_op_num_threads = t
-                    so.inter_op_num_threads = 1
-                    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-                    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                    s = ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"])
-                    inp = s.get_inputs()[0]
-                    x = (np.random.default_rng(0).random([d if isinstance(d, int) else 1 for d in inp.shape],
-                                                         dtype=np.float32) * 2 - 1)
-                    feed = {inp.name: x}
-                    lat = time_fn(lambda: s.run(None, feed), args.warmup, args.iters)
+                    lat = ort_latency(path, t, args.warmup, args.iters)
                     emit({"engine": "onnxruntime", "model": key, "dtype": "int8", "variant": variant,
                           "threads": t, "iters": args.iters, "version": ort.__version__,
                           "file": os.path.basename(path), "latency_ms": lat})
@@ -245,14 +234,7 @@ def run_ort(args, keys, threads):
 def run_tflite(args, keys, threads):
     import numpy as np
 
-    from importlib import metadata
-
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-        version = "ai-edge-litert " + metadata.version("ai-edge-litert")
-    except ImportError:
-        from tflite_runtime.interpreter import Interpreter
-        version = "tflite-runtime " + metadata.version("tflite-runtime")
+    Interpreter, version = tflite_interpreter()
     files = parse_map(args.file_map)
     for key in keys:
         path = files.get(key)

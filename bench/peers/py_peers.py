@@ -79,8 +79,38 @@ def run_torch(args, keys, threads):
             emit({"engine": "pytorch", "model": key, "na": "%s: %s" % (type(e).__name__, str(e).splitlines()[0][:160])})
 
 
-def run_ort(args, keys, threads):
+def ort_latency(path, threads, warmup, iters):
+    """Latency stats of one onnxruntime session on `path` (sequential, T intra-op threads, all graph
+    optimisations, CPU provider) over a random [-1, 1) input (free dims as 1)."""
     import numpy as np
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    s = ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"])
+    inp = s.get_inputs()[0]
+    x = (np.random.default_rng(0).random([d if isinstance(d, int) else 1 for d in inp.shape],
+                                         dtype=np.float32) * 2 - 1)
+    feed = {inp.name: x}
+    return time_fn(lambda: s.run(None, feed), warmup, iters)
+
+
+def tflite_interpreter():
+    """The TFLite Interpreter class (ai_edge_litert, else tflite_runtime) and its version string."""
+    from importlib import metadata
+
+    try:
+        from ai_edge_litert.interpreter import Interpreter
+        return Interpreter, "ai-edge-litert " + metadata.version("ai-edge-litert")
+    except ImportError:
+        from tflite_runtime.interpreter import Interpreter
+        return Interpreter, "tflite-runtime " + metadata.version("tflite-runtime")
+
+
+def run_ort(args, keys, threads):
     import onnxruntime as ort
 
     for key in keys:
@@ -90,17 +120,7 @@ def run_ort(args, keys, threads):
             continue
         try:
             for t in threads:
-                so = ort.SessionOptions()
-                so.intra_op_num_threads = t
-                so.inter_op_num_threads = 1
-                so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-                so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-                s = ort.InferenceSession(path, sess_options=so, providers=["CPUExecutionProvider"])
-                inp = s.get_inputs()[0]
-                x = (np.random.default_rng(0).random([d if isinstance(d, int) else 1 for d in inp.shape],
-                                                     dtype=np.float32) * 2 - 1)
-                feed = {inp.name: x}
-                lat = time_fn(lambda: s.run(None, feed), args.warmup, args.iters)
+                lat = ort_latency(path, t, args.warmup, args.iters)
                 emit({"engine": "onnxruntime", "model": key, "threads": t, "iters": args.iters,
                       "version": ort.__version__, "latency_ms": lat})
         except Exception as e:
@@ -110,14 +130,7 @@ def run_ort(args, keys, threads):
 def run_tflite(args, keys, threads):
     import numpy as np
 
-    from importlib import metadata
-
-    try:
-        from ai_edge_litert.interpreter import Interpreter
-        version = "ai-edge-litert " + metadata.version("ai-edge-litert")
-    except ImportError:
-        from tflite_runtime.interpreter import Interpreter
-        version = "tflite-runtime " + metadata.version("tflite-runtime")
+    Interpreter, version = tflite_interpreter()
     files = dict(kv.split("=", 1) for kv in args.tflite_map.split(",") if kv) if args.tflite_map else {}
     for key in keys:
         path = files.get(key)
