@@ -272,6 +272,75 @@ static void dw_case(const enn_kernel *k, int ch, int iw, int stride, int pad_lef
   free(in), free(zero), free(w), free(b), free(y), free(pw);
 }
 
+/* Bit-exact check of the x86 / NEON depthwise kernels' accumulation order:
+ * every output must be bias + its in-range taps in (ky, kx) order, one
+ * fused multiply-add each (fmaf below), then the clamp (exact). Widths
+ * 1..33 and 56 reach every group size and edge combination of the
+ * eight-pixel sweeps; channels 16, 17, 33, 48 full and masked blocks. */
+static void dw_exact_case(const enn_kernel *k, int ch, int iw, int stride, int pl, int ow, const enn_act_params *act,
+                          unsigned long long seed) {
+  const int KH = k->kh, KW = k->kw;
+  float *in = malloc(sizeof(float) * (size_t)(KH * iw * ch));
+  float *w = malloc(sizeof(float) * (size_t)(ch * KH * KW));
+  float *b = malloc(sizeof(float) * (size_t)ch);
+  float *y = malloc(sizeof(float) * (size_t)(ow * ch + 16));
+  float *pw = aligned_alloc(64, enn_align_up(enn_f32_pack_dwconv_floats(ch, KH, KW, k->nr) * sizeof(float), 64));
+  enn_t_fill(in, KH * iw * ch, seed, -2.0f, 2.0f);
+  enn_t_fill(w, ch * KH * KW, seed + 1, -1.0f, 1.0f);
+  enn_t_fill(b, ch, seed + 2, -1.0f, 1.0f);
+  for (int i = 0; i < ow * ch + 16; i++) y[i] = SENTINEL;
+  const float *rows[5];
+  for (int r = 0; r < KH; r++) rows[r] = in + r * iw * ch;
+  enn_f32_pack_dwconv(ch, KH, KW, k->nr, w, b, pw);
+  enn_f32_epi ep;
+  CHECK(enn_f32_epi_init(&ep, act));
+  k->fn.dwconv(rows, pw, y, (size_t)ch, (size_t)ow, (size_t)iw, (size_t)stride, (size_t)pl, &ep);
+  int bad = 0;
+  for (int ox = 0; ox < ow; ox++)
+    for (int c = 0; c < ch; c++) {
+      float s = b[c];
+      for (int ky = 0; ky < KH; ky++)
+        for (int kx = 0; kx < KW; kx++) {
+          const int ix = ox * stride - pl + kx;
+          if (ix >= 0 && ix < iw) s = fmaf(rows[ky][ix * ch + c], w[(c * KH + ky) * KW + kx], s);
+        }
+      if (act->act == ENN_ACT_RELU) s = s > 0.0f ? s : 0.0f;
+      if (act->act == ENN_ACT_RELU6) s = s < 0.0f ? 0.0f : s > 6.0f ? 6.0f : s;
+      const float got = y[ox * ch + c];
+      if (memcmp(&got, &s, sizeof s) != 0) {
+        if (!bad)
+          fprintf(stderr, "  %s ch=%d iw=%d s=%d pl=%d ow=%d: [%d,%d] %.9g vs %.9g\n", k->name, ch, iw, stride, pl,
+                  ow, ox, c, (double)got, (double)s);
+        bad++;
+      }
+    }
+  for (int i = ow * ch; i < ow * ch + 16; i++) bad += y[i] != SENTINEL;
+  CHECK_MSG(bad == 0, "exact: %s ch=%d iw=%d stride=%d pad_left=%d ow=%d", k->name, ch, iw, stride, pl, ow);
+  free(in), free(w), free(b), free(y), free(pw);
+}
+
+static void test_dwconv_exact(void) {
+  int32_t cnt;
+  const enn_kernel *t = enn_kernel_table(&cnt);
+  for (int32_t i = 0; i < cnt; i++) {
+    const enn_kernel *k = &t[i];
+    if (k->op != ENN_KOP_DWCONV || k->isa == ENN_ISA_REF || !usable(k)) continue;
+    const int chs[] = {1, 16, 17, 33, 48};
+    unsigned long long seed = 11;
+    for (size_t a = 0; a < sizeof chs / sizeof chs[0]; a++)
+      for (int iw = 1; iw <= 57; iw += iw < 33 ? 1 : 23)
+        for (int stride = 1; stride <= 2; stride++)
+          for (int pl = 0; pl < k->kw; pl++)
+            for (int pr = 0; pr < k->kw; pr++) {
+              const int full = iw + pl + pr - k->kw;
+              if (full < 0) continue;
+              const enn_act_params *act = &kActs[seed % 3]; /* none, relu, relu6 */
+              dw_exact_case(k, chs[a], iw, stride, pl, full / stride + 1, act, seed);
+              seed++;
+            }
+  }
+}
+
 static void test_dwconv(void) {
   int32_t cnt;
   const enn_kernel *t = enn_kernel_table(&cnt);
@@ -455,6 +524,7 @@ int main(void) {
   ENN_RUN(test_gemm);
   ENN_RUN(test_igemm);
   ENN_RUN(test_dwconv);
+  ENN_RUN(test_dwconv_exact);
   ENN_RUN(test_vector);
   ENN_RUN(test_maxpool);
   fprintf(stderr, "kernel groups run: %d, skipped (ISA missing): %d\n", g_ran, g_skipped);
