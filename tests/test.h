@@ -116,6 +116,21 @@ static inline void enn_t_fill(float *x, long n, unsigned long long seed, float l
   for (long i = 0; i < n; i++) x[i] = enn_t_randf(&s, lo, hi);
 }
 
+/* Adds an f32 constant of the given shape filled by enn_t_fill(seed, -0.5,
+ * 0.5) to g; returns its id (-1 after a failed check). */
+static inline int32_t enn_t_add_const(enn_graph *g, const char *name, int rank, const int64_t *dims,
+                                      unsigned long long seed) {
+  enn_tensor_desc d;
+  enn_tensor_desc_init(&d, ENN_DTYPE_F32, rank, dims);
+  const long n = (long)enn_tensor_desc_numel(&d);
+  float *v = malloc(sizeof(float) * (size_t)n);
+  int32_t id = -1;
+  if (v) enn_t_fill(v, n, seed, -0.5f, 0.5f);
+  CHECK_OK(v ? enn_graph_add_constant(g, name, &d, v, ENN_CONST_COPY, &id) : ENN_ERR_NO_MEMORY);
+  free(v);
+  return id;
+}
+
 static inline const char *enn_test_data_dir(void) {
   const char *d = getenv("EDGENN_DATA");
   if (d && *d) return d;

@@ -65,6 +65,7 @@
  * time from the thread being waited for, so spin_ns is 0 then.
  */
 #include "base/threadpool.h"
+#include "base/prefetch.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -99,6 +100,7 @@ struct enn_threadpool {
    * one of the job's tasks */
   enn_range_fn fn;
   void *ctx;
+  enn_pf_stream *pf; /* the caller's weight prefetch stream (base/prefetch.h) */
   int32_t threads;
   int64_t spin_ns;
   enn_allocator alloc;
@@ -157,6 +159,7 @@ static int32_t run_tasks(enn_threadpool *p, int32_t self) {
   lane *own = &p->lanes[self];
   for (;;) {
     while (claim(own, &t)) {
+      enn_pf_current = p->pf;
       p->fn(p->ctx, t, t + 1, self);
       ran++;
     }
@@ -179,6 +182,7 @@ static int32_t run_tasks(enn_threadpool *p, int32_t self) {
     if (atomic_compare_exchange_strong_explicit(&own->range, &empty, pack_range(lo + 1u, hi), memory_order_acq_rel,
                                                 memory_order_relaxed))
       hi = lo + 1u;
+    enn_pf_current = p->pf;
     for (uint32_t i = lo; i < hi; i++) {
       p->fn(p->ctx, (int32_t)i, (int32_t)i + 1, self);
       ran++;
@@ -342,6 +346,7 @@ void enn_threadpool_parallel_for(enn_threadpool *p, int32_t n, enn_range_fn fn, 
   }
   p->fn = fn;
   p->ctx = ctx;
+  p->pf = enn_pf_current;
   atomic_store_explicit(&p->pending, n, memory_order_relaxed);
   int32_t orphans = 0;
   for (int32_t t = 0; t < p->threads; t++) {

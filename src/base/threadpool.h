@@ -29,6 +29,10 @@
  * caller spins the same way for the last running tasks, then blocks. See
  * docs/benchmarks.md for the measured dispatch overhead.
  *
+ * The caller's weight prefetch stream (enn_pf_current, base/prefetch.h) is
+ * handed to the thread running each task: a hint for the kernels, no
+ * effect on any result.
+ *
  * One caller at a time: parallel_for is not re-entrant (fn must not call it
  * on the same pool) and must not be called from two threads at once.
  */

@@ -14,9 +14,12 @@
 #include "rt/rt.h"
 
 void *enn_prepare_alloc(enn_prepare_ctx *ctx, size_t bytes) {
-  if (enn_grow(&ctx->alloc, (void **)&ctx->blocks, &ctx->cap_blocks, ctx->n_blocks + 1, sizeof(void *))) return NULL;
+  if (enn_grow(&ctx->alloc, (void **)&ctx->blocks, &ctx->cap_blocks, ctx->n_blocks + 1, sizeof(void *)) ||
+      enn_grow(&ctx->alloc, (void **)&ctx->sizes, &ctx->cap_sizes, ctx->n_blocks + 1, sizeof(int64_t)))
+    return NULL;
   void *p = enn_alloc_aligned(&ctx->alloc, bytes, ENN_ALIGN);
   if (!p) return NULL;
+  ctx->sizes[ctx->n_blocks] = (int64_t)bytes;
   ctx->blocks[ctx->n_blocks++] = p;
   ctx->bytes += (int64_t)bytes;
   return p;
@@ -25,8 +28,10 @@ void *enn_prepare_alloc(enn_prepare_ctx *ctx, size_t bytes) {
 void enn_prepare_ctx_release(enn_prepare_ctx *c) {
   for (int32_t i = 0; i < c->n_blocks; i++) enn_free(&c->alloc, c->blocks[i]);
   enn_free(&c->alloc, c->blocks);
+  enn_free(&c->alloc, c->sizes);
   c->blocks = NULL;
-  c->n_blocks = c->cap_blocks = 0;
+  c->sizes = NULL;
+  c->n_blocks = c->cap_blocks = c->cap_sizes = 0;
   c->bytes = 0;
 }
 

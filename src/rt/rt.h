@@ -26,7 +26,8 @@ bool enn_plan_valid(const enn_plan_buf *bufs, int32_t n);
 struct enn_prepare_ctx {
   enn_allocator alloc;
   void **blocks;
-  int32_t n_blocks, cap_blocks;
+  int64_t *sizes; /* bytes of each block */
+  int32_t n_blocks, cap_blocks, cap_sizes;
   int64_t bytes; /* total handed out */
 };
 /* Frees every block; the context is empty (and reusable) afterwards. */
@@ -50,6 +51,11 @@ typedef struct enn_tensor_layout {
   int32_t buffer;
   int32_t first, last;
 } enn_tensor_layout;
+
+/* Weight prefetch streams the session planned (base/prefetch.h): their
+ * count; *lines (may be NULL) = their regions' 64-byte lines in all,
+ * *claimed (may be NULL) = the lines kernels claimed in the last run. */
+int32_t enn_session_prefetch_streams(const enn_session *s, int64_t *lines, int64_t *claimed);
 
 /* For tests and tools: the session's private optimised graph and the
  * layout of each of its tensors. Returns the tensor count. */

@@ -8,8 +8,10 @@
  * kernel and state. run: call each node's kernel in order.
  */
 #include <string.h>
+#include <stdlib.h>
 
 #include "base/cpu.h"
+#include "base/prefetch.h"
 #include "base/threadpool.h"
 #include "opt/opt.h"
 #include "rt/rt.h"
@@ -32,6 +34,10 @@ struct enn_session {
   int64_t *node_macs;
   double *prof_ns;
   int64_t runs;
+  int32_t *pf_block;        /* per exec + 1: first enn_prepare_alloc block of its prepare */
+  enn_pf_stream *streams;   /* weight prefetch streams (base/prefetch.h) */
+  enn_pf_stream **pf_of;    /* per exec: the stream it feeds, or NULL */
+  bool *pf_first;           /* per exec: the first of its stream's window */
   enn_threadpool *pool;     /* threads > 1: workers for the kernels */
 };
 
@@ -46,6 +52,10 @@ void enn_session_destroy(enn_session *s) {
   enn_allocator a = s->alloc;
   enn_threadpool_destroy(s->pool);
   enn_prepare_ctx_release(&s->pers);
+  enn_free(&s->alloc, s->pf_block);
+  enn_free(&s->alloc, s->streams);
+  enn_free(&s->alloc, s->pf_of);
+  enn_free(&s->alloc, s->pf_first);
   enn_free(&a, s->execs);
   enn_free(&a, s->ptrs);
   enn_free(&a, s->descs);
@@ -183,6 +193,58 @@ done:
   return st;
 }
 
+/* Weight prefetch streams (base/prefetch.h). A node is a target when its
+ * largest block of persistent memory (its packed weights) is at least
+ * PF_MIN_BYTES and it does at most one multiply-accumulate per two of its
+ * bytes: a batch-1 fully-connected layer, which streams its weights once
+ * and waits on memory when they are not cached. Its window is the nodes
+ * before it, back until their multiply-accumulates reach
+ * PF_MACS_PER_LINE / rate per cache line of the region (ENN_PREFETCH,
+ * default rate 0.5: with the AVX-512 7 x 32 tile, a k-step is 224 MACs, so
+ * at most one line every other k-step on average), or until the previous
+ * target's window. The stream's rate then covers the region over the
+ * window with a quarter to spare (the depthwise parts of fused blocks
+ * count but claim nothing). Measured on MobileNetV2 1.0 (docs/benchmarks.md). */
+#define PF_MIN_BYTES (256 * 1024)
+#define PF_MACS_PER_LINE 224.0
+static enn_status plan_prefetch(enn_session *s) {
+  const int32_t nn = s->n_exec;
+  for (int32_t i = 0; i < nn; i++) s->pf_of[i] = NULL, s->pf_first[i] = false;
+  const char *env = getenv("ENN_PREFETCH");
+  double rate = 0.5;
+  if (env && *env) {
+    char *end = NULL;
+    rate = strtod(env, &end);
+    if (!end || *end != '\0' || !(rate >= 0 && rate <= 1))
+      return enn_err(ENN_ERR_INVALID_ARG, "ENN_PREFETCH must be a number in [0, 1] (got '%s')", env);
+  }
+  if (!(rate > 0)) return ENN_OK;
+  int32_t n_streams = 0, floor_i = 0; /* windows start at or after floor_i */
+  for (int32_t j = 1; j < nn; j++) {
+    int64_t big = 0;
+    int32_t bb = -1;
+    for (int32_t b = s->pf_block[j]; b < s->pf_block[j + 1]; b++)
+      if (s->pers.sizes[b] > big) big = s->pers.sizes[b], bb = b;
+    if (bb < 0 || big < PF_MIN_BYTES || s->node_macs[j] > big / 2) continue;
+    const int64_t lines = big / 64;
+    const double need = (double)lines * PF_MACS_PER_LINE / rate;
+    double have = 0;
+    int32_t w0 = j;
+    while (w0 > floor_i && have < need) have += (double)s->node_macs[--w0];
+    floor_i = j + 1;
+    if (w0 == j || have < PF_MACS_PER_LINE) continue;
+    enn_pf_stream *ps = &s->streams[n_streams++];
+    ps->base = (const char *)s->pers.blocks[bb];
+    ps->lines = lines;
+    const double q = 1.25 * (double)lines / have; /* lines per MAC */
+    ps->rate = (float)(q < 1.0 / PF_MACS_PER_LINE ? q : 1.0 / PF_MACS_PER_LINE);
+    atomic_init(&ps->next, 0);
+    for (int32_t i = w0; i < j; i++) s->pf_of[i] = ps;
+    s->pf_first[w0] = true;
+  }
+  return ENN_OK;
+}
+
 enn_status enn_session_create(const enn_graph *src, const enn_session_options *opt, enn_session **out) {
   if (!src || !out) return enn_err(ENN_ERR_INVALID_ARG, "enn_session_create: NULL argument");
   *out = NULL;
@@ -217,7 +279,12 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
   s->layout = enn_alloc(&s->alloc, (size_t)g->n_tensors * sizeof(enn_tensor_layout) + 1);
   s->node_macs = enn_alloc(&s->alloc, (size_t)nn * sizeof(int64_t) + 1);
   s->prof_ns = enn_alloc(&s->alloc, (size_t)nn * sizeof(double) + 1);
-  if (!s->execs || !s->ptrs || !s->descs || !s->tensor_ptr || !s->layout || !s->node_macs || !s->prof_ns) {
+  s->pf_block = enn_alloc(&s->alloc, (size_t)(nn + 1) * sizeof(int32_t));
+  s->streams = enn_alloc_aligned(&s->alloc, (size_t)nn * sizeof(enn_pf_stream) + 1, ENN_ALIGN);
+  s->pf_of = enn_alloc(&s->alloc, (size_t)nn * sizeof(enn_pf_stream *) + 1);
+  s->pf_first = enn_alloc(&s->alloc, (size_t)nn * sizeof(bool) + 1);
+  if (!s->execs || !s->ptrs || !s->descs || !s->tensor_ptr || !s->layout || !s->node_macs || !s->prof_ns ||
+      !s->pf_block || !s->streams || !s->pf_of || !s->pf_first) {
     st = enn_err(ENN_ERR_NO_MEMORY, "out of memory creating a session");
     goto fail;
   }
@@ -250,10 +317,13 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
       goto fail;
     }
     e->kernel = vt->run ? "ref" : "view";
+    s->pf_block[i] = s->pers.n_blocks;
     if (vt->prepare && (st = vt->prepare(e, &s->pers))) goto fail;
     s->node_macs[i] = enn_graph_node_macs(g, i);
     s->macs += s->node_macs[i];
   }
+  s->pf_block[nn] = s->pers.n_blocks;
+  if ((st = plan_prefetch(s))) goto fail;
   if ((st = plan_memory(s))) goto fail;
   k = 0;
   for (int32_t i = 0; i < nn; i++) {
@@ -279,14 +349,35 @@ enn_status enn_session_run(enn_session *s) {
     const enn_exec *e = &s->execs[i];
     const enn_op_vtable *vt = enn_op_vtable_get(e->node->op);
     if (!vt->run) continue;
+    enn_pf_stream *ps = s->pf_of[i];
+    if (ps && s->pf_first[i]) atomic_store_explicit(&ps->next, 0, memory_order_relaxed);
+    enn_pf_current = ps;
+    enn_pf_budget = 0;
     if (prof) {
       int64_t t0 = enn_now_ns();
       vt->run(e);
       s->prof_ns[i] += (double)(enn_now_ns() - t0);
     } else vt->run(e);
   }
+  enn_pf_current = NULL;
   s->runs++;
   return ENN_OK;
+}
+
+int32_t enn_session_prefetch_streams(const enn_session *s, int64_t *lines, int64_t *claimed) {
+  int64_t l = 0, c = 0;
+  int32_t n = 0;
+  for (int32_t i = 0; s && i < s->n_exec; i++) {
+    const enn_pf_stream *ps = s->pf_of[i];
+    if (!ps || !s->pf_first[i]) continue;
+    const int64_t next = atomic_load_explicit(&ps->next, memory_order_relaxed);
+    n++;
+    l += ps->lines;
+    c += next < ps->lines ? next : ps->lines;
+  }
+  if (lines) *lines = l;
+  if (claimed) *claimed = c;
+  return n;
 }
 
 int32_t enn_session_num_inputs(const enn_session *s) { return s ? s->g->n_inputs : 0; }

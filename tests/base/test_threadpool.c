@@ -433,18 +433,6 @@ static void test_conv_part_blocks(void) {
 }
 
 /* ---------------------------------------------- sessions: any thread count */
-static int32_t add_const(enn_graph *g, const char *name, int rank, const int64_t *dims, unsigned long long seed) {
-  enn_tensor_desc d;
-  enn_tensor_desc_init(&d, ENN_DTYPE_F32, rank, dims);
-  const long n = (long)enn_tensor_desc_numel(&d);
-  float *v = malloc(sizeof(float) * (size_t)n);
-  enn_t_fill(v, n, seed, -0.5f, 0.5f);
-  int32_t id = -1;
-  CHECK_OK(enn_graph_add_constant(g, name, &d, v, ENN_CONST_COPY, &id));
-  free(v);
-  return id;
-}
-
 /* x[batch, h, w, 16] -> conv 3x3 SAME (24 ch, hard-swish) -> conv 1x1 (64
  * ch, relu) -> reshape [batch, h*w*64] -> FC to 37 outputs. The shapes used
  * keep every conv / FC above the ops' 8192-MAC threshold for going
@@ -459,16 +447,16 @@ static enn_graph *build_net(int64_t batch, int64_t h, int64_t w) {
   int32_t in[3], t1, t2, t3, y;
   CHECK_OK(enn_graph_add_input(g, "x", &x, &in[0]));
   const int64_t w1[4] = {24, 3, 3, 16}, b1[1] = {24}, w2[4] = {64, 1, 1, 24}, b2[1] = {64};
-  in[1] = add_const(g, "w1", 4, w1, 1);
-  in[2] = add_const(g, "b1", 1, b1, 2);
+  in[1] = enn_t_add_const(g, "w1", 4, w1, 1);
+  in[2] = enn_t_add_const(g, "b1", 1, b1, 2);
   enn_attrs a;
   enn_attrs_init_op(&a, ENN_OP_CONV2D);
   a.pad_mode = ENN_PAD_SAME_UPPER;
   a.act = ENN_ACT_HARD_SWISH;
   CHECK_OK(enn_graph_add_node(g, ENN_OP_CONV2D, "c1", in, 3, &a, 1, &t1));
   in[0] = t1;
-  in[1] = add_const(g, "w2", 4, w2, 3);
-  in[2] = add_const(g, "b2", 1, b2, 4);
+  in[1] = enn_t_add_const(g, "w2", 4, w2, 3);
+  in[2] = enn_t_add_const(g, "b2", 1, b2, 4);
   enn_attrs_init_op(&a, ENN_OP_CONV2D);
   a.act = ENN_ACT_RELU;
   CHECK_OK(enn_graph_add_node(g, ENN_OP_CONV2D, "c2", in, 3, &a, 1, &t2));
@@ -479,8 +467,8 @@ static enn_graph *build_net(int64_t batch, int64_t h, int64_t w) {
   CHECK_OK(enn_graph_add_node(g, ENN_OP_RESHAPE, "flat", &t2, 1, &a, 1, &t3));
   const int64_t wf[2] = {37, h * w * 64}, bf[1] = {37};
   in[0] = t3;
-  in[1] = add_const(g, "wf", 2, wf, 5);
-  in[2] = add_const(g, "bf", 1, bf, 6);
+  in[1] = enn_t_add_const(g, "wf", 2, wf, 5);
+  in[2] = enn_t_add_const(g, "bf", 1, bf, 6);
   enn_attrs_init_op(&a, ENN_OP_FULLY_CONNECTED);
   CHECK_OK(enn_graph_add_node(g, ENN_OP_FULLY_CONNECTED, "fc", in, 3, &a, 1, &y));
   CHECK_OK(enn_graph_add_output(g, y));

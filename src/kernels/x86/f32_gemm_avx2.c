@@ -12,13 +12,15 @@
  * Numerics and the walk over panels are those of the AVX-512 kernels
  * (f32_gemm_avx512.c): bias, then the K products in k order, one rounding
  * per FMA; a call with mr < 6 rows runs a tile of exactly mr rows; one
- * row runs four panels at a time to hide the FMA latency.
+ * row runs four panels at a time to hide the FMA latency. Two-vector
+ * panels feed a weight prefetch stream as the AVX-512 ones do.
  */
 #include "kernels/kernels.h"
 
 #if ENN_KERNELS_X86
 #include <immintrin.h>
 
+#include "base/prefetch.h"
 #include "kernels/x86/epi_avx2.h"
 
 #define INL static inline __attribute__((always_inline))
@@ -38,6 +40,14 @@ INL void panel(const int MR, const int NV, const float *const *a, size_t ks, siz
     UNROLL for (int v = 0; v < NV; v++) acc[i][v] = _mm256_load_ps(w + 8 * v);
   }
   const float *wk = w + NR;
+  /* a weight prefetch stream (base/prefetch.h): one line per k-step of a
+   * claimed range, else the same (cached) line every step */
+  const char *pf = (const char *)(const void *)w;
+  size_t pfs = 0;
+  if (NV == 2) {
+    const char *claimed = enn_pf_claim((int64_t)(kc * ks), (int64_t)(kc * ks) * MR * NR);
+    if (claimed) pf = claimed, pfs = 64;
+  }
   for (size_t t = 0; t < ks; t++) {
     const float *ap[MAXMR];
     UNROLL for (int i = 0; i < MR; i++) ap[i] = a[t * (size_t)MAXMR + (size_t)i]; /* tables hold MAXMR per tap */
@@ -45,6 +55,10 @@ INL void panel(const int MR, const int NV, const float *const *a, size_t ks, siz
       __m256 b[2];
       UNROLL for (int v = 0; v < NV; v++) b[v] = _mm256_load_ps(wk + 8 * v);
       wk += NR;
+      if (NV == 2) {
+        _mm_prefetch(pf, _MM_HINT_T1);
+        pf += pfs;
+      }
       UNROLL for (int i = 0; i < MR; i++) {
         const __m256 av = _mm256_broadcast_ss(ap[i] + k);
         UNROLL for (int v = 0; v < NV; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);

@@ -26,13 +26,16 @@
  * (fully-connected layers at batch 1) four panels run together so eight
  * independent FMA chains hide the FMA latency. 16-column panels run k
  * loops in inline assembly (see "the assembly panels" below), the others
- * the compiler's code.
+ * the compiler's code. The compiler's 32-column panels also feed a weight
+ * prefetch stream when the session gives the thread one (base/prefetch.h:
+ * one prefetch per k-step of a claimed range; results are unaffected).
  */
 #include "kernels/kernels.h"
 
 #if ENN_KERNELS_X86
 #include <immintrin.h>
 
+#include "base/prefetch.h"
 #include "kernels/x86/epi_avx512.h"
 
 #define INL static inline __attribute__((always_inline))
@@ -235,18 +238,31 @@ INL void panel(const int MR, const int ASM, const int NZ, const int NY, const fl
           if (NY) y[i] = _mm256_fmadd_ps(_mm256_set1_ps(ap[i][k]), by, y[i]);
         }
       }
-    } else
-    for (size_t t = 0; t < ks; t++) {
+    } else {
+      /* a weight prefetch stream (base/prefetch.h): one line per k-step
+       * of a claimed range, else the same (cached) line every step */
+      const char *pf = (const char *)(const void *)w;
+      size_t pfs = 0;
+      if (NZ == 2) {
+        const char *claimed = enn_pf_claim((int64_t)(kc * ks), (int64_t)(kc * ks) * MR * 32);
+        if (claimed) pf = claimed, pfs = 64;
+      }
+      for (size_t t = 0; t < ks; t++) {
       const float *const *ap = a + t * (size_t)TABMR;
       for (size_t k = 0; k < kc; k++, wk += NR) {
         __m512 b[2];
         __m256 by = _mm256_setzero_ps();
         UNROLL for (int v = 0; v < NZ; v++) b[v] = _mm512_load_ps(wk + 16 * v);
         if (NY) by = _mm256_load_ps(wk + 16 * NZ);
+        if (NZ == 2) {
+          _mm_prefetch(pf, _MM_HINT_T1);
+          pf += pfs;
+        }
         UNROLL for (int i = 0; i < MR; i++) {
           UNROLL for (int v = 0; v < NZ; v++) z[i][v] = _mm512_fmadd_ps(_mm512_set1_ps(ap[i][k]), b[v], z[i][v]);
           if (NY) y[i] = _mm256_fmadd_ps(_mm256_set1_ps(ap[i][k]), by, y[i]);
         }
+      }
       }
     }
   }
