@@ -7,7 +7,10 @@
  * (the usual case). Time: best of --reps runs of the thread's CPU time
  * (CLOCK_THREAD_CPUTIME_ID), so a loaded machine inflates it little.
  *
- *   qs8_dw_bench [--reps N] [--filter SUBSTR]
+ *   qs8_dw_bench [--reps N] [--filter SUBSTR] [--relu]
+ *
+ * --relu: the output clamp starts at the output zero point (ReLU / ReLU6,
+ * as in MobileNetV2's depthwise layers) instead of the full int8 range.
  *
  * The kernels of one shape run interleaved (rep 1 of each, rep 2 of
  * each, ...), so a changing machine load hits them alike; for an A/B
@@ -57,9 +60,11 @@ static uint32_t rnd(void) {
 int main(int argc, char **argv) {
   int reps = 30;
   const char *filter = NULL;
+  int relu = 0;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--reps") && i + 1 < argc) reps = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--filter") && i + 1 < argc) filter = argv[++i];
+    else if (!strcmp(argv[i], "--relu")) relu = 1;
   }
   int32_t nk = 0;
   const enn_kernel *tab = enn_kernel_table(&nk);
@@ -83,7 +88,7 @@ int main(int argc, char **argv) {
     const int32_t x_zp = -3;
     memset(zrow, x_zp, (size_t)iw * (size_t)c);
     enn_qs8_epi ep;
-    enn_qs8_epi_init(&ep, 5, -128, 127, c, m, sh);
+    enn_qs8_epi_init(&ep, 5, relu ? 5 : -128, relu ? 120 : 127, c, m, sh);
     char name[64];
     snprintf(name, sizeof name, "dw%dx%d/%d %dx%dx%d", k, k, s->s, ih, iw, c);
     /* the kernels to time (plus --extra ones linked in for A/B runs),

@@ -12,6 +12,10 @@
  * converted uint8 model is taken out here; w' fits the kernels' int16). Lanes past c are zero (their outputs are never
  * stored).
  *
+ * AVX-512 VNNI blocks whose w' all fit int8 are packed as quads instead
+ * (4 rows' int8 weights per lane, bias' = b - (128 + x_zp) * sum_t w';
+ * x86/qs8_rq.h), the rest as pairs.
+ *
  * NEON (arm/qs8_neon.h) keeps the taps unpaired: after the bias, m, l and
  * -e vectors, per tap t the nr int16 weights w'[c, t].
  */
@@ -71,11 +75,29 @@ void enn_qs8_pack_dwconv(const enn_kernel *k, int64_t c, const int8_t *w, const 
         if (shift[c0 + j] > -1 || shift[c0 + j] < -22 || mult[c0 + j] < 0) fold = 0;
       p[QDW_HDR_FLAGS * nr] = fold;
     }
+    /* quads: AVX-512 VNNI, every w - w_zp of the block in int8 */
+    bool quad = k->isa == ENN_ISA_AVX512VNNI;
+    for (int64_t j = 0; quad && j < nr && c0 + j < c; j++)
+      for (int64_t t = 0; t < taps; t++) {
+        const int32_t wv = (int32_t)w[(c0 + j) * taps + t] - (w_zp ? w_zp[c0 + j] : 0);
+        if (wv < -128 || wv > 127) quad = false;
+      }
+    if (quad) p[QDW_HDR_FLAGS * nr + 1] = 1;
     for (int64_t j = 0; j < nr && c0 + j < c; j++) {
       const int64_t ch = c0 + j, sw = c0 + (j ^ 1);
       const int32_t wz = w_zp ? w_zp[ch] : 0;
       uint32_t sum = 0;
       for (int64_t t = 0; t < taps; t++) sum += (uint32_t)((int32_t)w[ch * taps + t] - wz);
+      if (quad) { /* 4 rows' int8 weights per lane (x86/qs8_rq.h) */
+        for (int64_t q = 0; q < (kh + 3) / 4; q++)
+          for (int64_t kx = 0; kx < kw; kx++) {
+            uint32_t v = 0;
+            for (int64_t r = 0; r < 4 && 4 * q + r < kh; r++)
+              v |= (uint32_t)(uint8_t)(int8_t)((int32_t)w[ch * taps + (4 * q + r) * kw + kx] - wz) << (8 * r);
+            p[(hdr + q * kw + kx) * nr + j] = (int32_t)v;
+          }
+        p[j] = (int32_t)((b ? (uint32_t)b[ch] : 0u) - (uint32_t)(128 + x_zp) * sum);
+      } else {
       for (int64_t pr = 0; pr < (kh + 1) / 2; pr++)
         for (int64_t kx = 0; kx < kw; kx++) {
           /* w' = w - w_zp, in [-255, 255] for int8 zero points: low int16
@@ -85,6 +107,7 @@ void enn_qs8_pack_dwconv(const enn_kernel *k, int64_t c, const int8_t *w, const 
           p[(hdr + pr * kw + kx) * nr + j] = (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
         }
       p[j] = (int32_t)((b ? (uint32_t)b[ch] : 0u) - (uint32_t)x_zp * sum);
+      }
       const int32_t s = shift[ch];
       p[nr + j] = mult[ch];
       p[2 * nr + j] = sw < c ? mult[sw] : 0;

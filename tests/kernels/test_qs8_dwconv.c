@@ -14,6 +14,9 @@
  *     biases
  *     near the int32 limits, clamp ranges (full, Relu, narrow); bytes after
  *     each output row must keep their sentinel;
+ *   - one layer whose channel blocks get different weight forms (x86 VNNI:
+ *     int8 quads where every w - w_zp of the block fits int8, with and
+ *     without a weight zero point, int16 pairs where it does not);
  *   - the INT32_MIN * INT32_MIN saturation (a channel whose accumulator
  *     and multiplier are INT32_MIN);
  *   - the operator (Conv2D, groups = channels) through sessions at every
@@ -60,6 +63,10 @@ static void rand_requant(unsigned long long *s, int c, int32_t *mult, int32_t *s
   }
 }
 
+/* > 0: run_case gives the channel blocks of this many channels different
+ * weight forms (test_mixed_blocks). */
+static int g_mixed_nr;
+
 /* Runs kernel k over case d; returns the number of mismatching bytes
  * (reported once). */
 static long run_case(const enn_kernel *k, const dcase *d, unsigned long long seed) {
@@ -85,6 +92,14 @@ static long run_case(const enn_kernel *k, const dcase *d, unsigned long long see
     }
   if (seed % 3 == 0) /* weight zero points (converted uint8 models), extremes included */
     for (int i = 0; i < c; i++) wz[i] = i % 4 == 0 ? -128 : (i % 4 == 1 ? 127 : qt_randi(&s, -128, 127));
+  if (g_mixed_nr) /* block 0: w_zp 0; 1: w_zp 100 (w - w_zp below -128: not int8); 2: w_zp 3, w - w_zp in int8 */
+    for (int i = 0; i < c; i++) {
+      const int blk = i / g_mixed_nr;
+      wz[i] = blk == 0 ? 0 : (blk == 1 ? 100 : 3);
+      if (blk == 1) w[i * K * K] = -128;
+      if (blk >= 2)
+        for (int t = 0; t < K * K; t++) w[i * K * K + t] = (int8_t)(w[i * K * K + t] < -125 ? -125 : w[i * K * K + t]);
+    }
   const bool with_bias = (seed % 5) != 0;
   /* reference */
   enn_qs8_conv2d_params p;
@@ -174,7 +189,9 @@ static void test_kernels(void) {
               d.pr = pr;
               d.x_zp = z[0];
               d.y_zp = z[1];
-              switch (seed % 4) {
+              /* (seed / 2: every clamp also meets the folded requantisation of
+               * even seeds, incl. a low end at y_zp: x86's RQ_FOLDNC) */
+              switch ((seed / 2) % 4) {
               case 0: d.lo = -128, d.hi = 127; break;
               case 1: d.lo = d.y_zp, d.hi = 127; break; /* Relu */
               case 2: d.lo = -20, d.hi = 35; break;
@@ -186,6 +203,32 @@ static void test_kernels(void) {
         }
     CHECK_MSG(bad == 0, "%s: %ld of %ld cases' bytes differ", k->name, bad, cases);
     fprintf(stderr, "  %s: %ld cases\n", k->name, cases);
+  }
+}
+
+/* Channel blocks of one layer packed differently (x86 AVX-512 VNNI: quads
+ * where every w - w_zp of the block fits int8, pairs elsewhere): each
+ * block against the reference, strides 1 and 2, edges, a masked tail. */
+static void test_mixed_blocks(void) {
+  int32_t cnt;
+  const enn_kernel *t = enn_kernel_table(&cnt);
+  for (int32_t i = 0; i < cnt; i++) {
+    const enn_kernel *k = &t[i];
+    if (k->op != ENN_KOP_QS8_DWCONV || !usable(k)) continue;
+    const int K = k->kh;
+    long bad = 0, cases = 0;
+    unsigned long long seed = 1000;
+    g_mixed_nr = k->nr;
+    for (int st = 1; st <= 2; st++)
+      for (int iw = 1; iw <= 13; iw += 3)
+        for (int relu = 0; relu <= 1; relu++) {
+          dcase d = {2 * k->nr + 5, 3, iw, 1, st, K / 2, K / 2, K / 2, K / 2, -7, relu ? -20 : 9, 0, 127};
+          d.lo = relu ? d.y_zp : -128;
+          bad += run_case(k, &d, seed += 2); /* even seeds: the folded requantisation */
+          cases++;
+        }
+    g_mixed_nr = 0;
+    CHECK_MSG(bad == 0, "%s: mixed weight blocks, %ld bytes differ over %ld cases", k->name, bad, cases);
   }
 }
 
@@ -340,6 +383,7 @@ static void test_operator(void) {
 
 int main(void) {
   ENN_RUN(test_kernels);
+  ENN_RUN(test_mixed_blocks);
   ENN_RUN(test_saturation);
   ENN_RUN(test_operator);
   fprintf(stderr, "kernel groups run: %d, skipped (ISA missing): %d\n", g_ran, g_skipped);

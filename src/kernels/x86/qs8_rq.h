@@ -31,8 +31,9 @@
  *            4 / 5 K of the even / odd channels (int64 lanes), 6 / 7 N,
  *            8 / 9 31 + e (int64), 10 flags (lane 0: 1 when every channel
  *            of the block has 1 <= e <= 22 and m >= 0, which lets the
- *            kernels fold y_zp into K, see x86/qs8_dwconv_x512.h; other
- *            lanes 0), then the tap vectors;
+ *            kernels fold y_zp into K, see x86/qs8_dwconv_x512.h; lane 1:
+ *            1 when the block's taps are quads, below; other lanes 0),
+ *            then the tap vectors;
  *   AVX2:    0 bias', 1 m, 2 m_swapped, 3 l, 4 mask, 5 mask >> 1, 6 e, then
  *            the tap vectors.
  * The rows of the window are paired: tap vector p*kw + kx holds, per
@@ -41,6 +42,13 @@
  * vpmaddwd (or vpdpwssd) of it with the input pair (x[2p], x[2p + 1]) adds
  * both products exactly; the last row's input is sign-extended to 32 bits,
  * (x, sign), whose high half meets the 0.
+ * Quads (AVX-512 VNNI kernels only, for a block whose weights w - w_zp all
+ * fit int8): tap vector q*kw + kx holds, per channel, the int8 weights of
+ * rows 4q .. 4q + 3 at column kx in bytes 0 .. 3 (0 past the last row),
+ * for vpdpbusd with the input bytes of those rows + 128 (unsigned); the
+ * bias' is then b - (128 + x_zp) * sum w' (a padding tap reads x_zp + 128
+ * and adds 0, as in the pairs' form). The block keeps the pairs' size
+ * (the vectors past the quads' are 0).
  */
 #ifndef ENN_KERNELS_X86_QS8_RQ_H
 #define ENN_KERNELS_X86_QS8_RQ_H
