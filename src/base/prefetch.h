@@ -19,7 +19,9 @@
  * kernels stay stateless as far as their outputs go, with or without a
  * stream, whatever thread runs what.
  *
- * ENN_PREFETCH=0 in the environment (read at session create) disables it.
+ * Opt-in: ENN_PREFETCH=r in the environment (read at session create), r in
+ * (0, 1] the peak rate in lines per 7 x 32 k-step (rt/session.c); unset or
+ * 0 plans no stream.
  */
 #ifndef ENN_BASE_PREFETCH_H
 #define ENN_BASE_PREFETCH_H

@@ -193,25 +193,30 @@ done:
   return st;
 }
 
-/* Weight prefetch streams (base/prefetch.h). A node is a target when its
- * largest block of persistent memory (its packed weights) is at least
- * PF_MIN_BYTES and it does at most one multiply-accumulate per two of its
- * bytes: a batch-1 fully-connected layer, which streams its weights once
- * and waits on memory when they are not cached. Its window is the nodes
+/* Weight prefetch streams (base/prefetch.h), opt-in: ENN_PREFETCH=r with
+ * 0 < r <= 1 (unset or 0: none). A node is a target when its largest
+ * block of persistent memory (its packed weights) is at least
+ * PF_MIN_BYTES and it does at most one multiply-accumulate per byte of
+ * it: a batch-1 fully-connected layer (fp32 or int8), which streams its
+ * weights once and waits on memory when they are not cached. Its window is the nodes
  * before it, back until their multiply-accumulates reach
- * PF_MACS_PER_LINE / rate per cache line of the region (ENN_PREFETCH,
- * default rate 0.5: with the AVX-512 7 x 32 tile, a k-step is 224 MACs, so
- * at most one line every other k-step on average), or until the previous
- * target's window. The stream's rate then covers the region over the
- * window with a quarter to spare (the depthwise parts of fused blocks
- * count but claim nothing). Measured on MobileNetV2 1.0 (docs/benchmarks.md). */
+ * PF_MACS_PER_LINE / r per cache line of the region (with the AVX-512
+ * 7 x 32 tile a k-step is 224 MACs: r = 1 allows one line per k-step,
+ * 0.5 one every other step on average; the int8 7 x 48 tile's k-step is
+ * 1344 MACs, so its windows are shorter in time), or until the previous target's
+ * window. The stream's rate then covers the region over the window with
+ * a quarter to spare (the depthwise parts of fused blocks count but claim
+ * nothing). Why it is not on by default (docs/architecture.md): on
+ * MobileNetV2 the classifier gets twice as fast but the nodes issuing the
+ * prefetches lose as much (the prefetched lines evict their weights from
+ * L2); whole-model p50s were unchanged within 1%. */
 #define PF_MIN_BYTES (256 * 1024)
 #define PF_MACS_PER_LINE 224.0
 static enn_status plan_prefetch(enn_session *s) {
   const int32_t nn = s->n_exec;
   for (int32_t i = 0; i < nn; i++) s->pf_of[i] = NULL, s->pf_first[i] = false;
   const char *env = getenv("ENN_PREFETCH");
-  double rate = 0.5;
+  double rate = 0;
   if (env && *env) {
     char *end = NULL;
     rate = strtod(env, &end);
@@ -225,7 +230,7 @@ static enn_status plan_prefetch(enn_session *s) {
     int32_t bb = -1;
     for (int32_t b = s->pf_block[j]; b < s->pf_block[j + 1]; b++)
       if (s->pers.sizes[b] > big) big = s->pers.sizes[b], bb = b;
-    if (bb < 0 || big < PF_MIN_BYTES || s->node_macs[j] > big / 2) continue;
+    if (bb < 0 || big < PF_MIN_BYTES || s->node_macs[j] > big) continue;
     const int64_t lines = big / 64;
     const double need = (double)lines * PF_MACS_PER_LINE / rate;
     double have = 0;

@@ -15,6 +15,12 @@
  *     0, 1, 2^30, INT32_MAX, negative and INT32_MIN (the saturating case of
  *     SaturatingRoundingDoublingHighMul), every shift, against
  *     enn_requantize; accumulators that wrap modulo 2^32;
+ *   - narrow last panels (the VNNI kernel's 8-lane tail vector): every N in
+ *     1..50 x K in 1..40 x rows 1..7 with random epilogues, IGEMM on a
+ *     subset, ep->row_off row by row, and the requantisation corners
+ *     through N = 8, 20, 24, 40;
+ *   - the weight prefetch stream: lines claimed per full panel and the same
+ *     output bytes with and without a stream (VNNI);
  *   - no read past a row: A rows and the padding row end at a page
  *     followed by an inaccessible one (channel tails of 1-3 bytes);
  *   - operators: one-node int8 Conv2D (kernel 1..5, stride 1..3, dilation,
@@ -33,6 +39,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "base/prefetch.h"
 #include "edgenn/quantize.h"
 #include "kernels/kernels.h"
 #include "kernels/ref/q8_fc_ref.h"
@@ -223,6 +230,125 @@ static void test_kernels(void) {
   }
 }
 
+/* Narrow last panels: the VNNI kernel runs a panel's last <= 8 columns
+ * past a multiple of 16 as one 8-lane (ymm) vector (n = 8, 24, 40 and
+ * their neighbours), the others as 16-lane vectors. Every n in 1..50,
+ * kc in 1..40 and row count 1..7 (one call each: the 1-, 2-, 4- and
+ * 7-row tiles), random epilogues (per-tensor / per-channel, left shifts,
+ * ReLU-style and narrow clamps, no bias), for every int8 GEMM kernel;
+ * IGEMM on a subset; row offsets (ep->row_off) checked row by row against
+ * the reference with the offset added to the bias. */
+static void test_narrow_panels(void) {
+  int32_t cnt;
+  const enn_kernel *t = enn_kernel_table(&cnt);
+  for (int32_t i = 0; i < cnt; i++) {
+    const enn_kernel *k = &t[i];
+    if (k->dtype != ENN_DTYPE_I8 || (k->op != ENN_KOP_GEMM && k->op != ENN_KOP_IGEMM) || !usable(k)) continue;
+    const int fails0 = enn_t_failed;
+    for (int32_t n = 1; n <= 50; n++)
+      for (int32_t kc = 1; kc <= 40; kc++)
+        for (int32_t m = 1; m <= 7; m++) {
+          if (enn_t_failed > fails0 + 5) return;
+          if (k->op == ENN_KOP_GEMM) gemm_case(k, m, n, kc);
+          else if ((kc <= 9 || kc % 8 == 0 || kc == 39) && (m == 1 || m == 3 || m == 7))
+            igemm_case(k, m, n, kc, 1 + (n + kc) % 3);
+        }
+    if (k->op != ENN_KOP_GEMM) continue;
+    /* row offsets */
+    for (int32_t n = 1; n <= 50; n++) {
+      const int32_t kc = rnd(1, 40), m = rnd(1, k->mr);
+      const qcase q = random_qcase();
+      int8_t *a = malloc((size_t)m * (size_t)kc), *w = malloc((size_t)n * (size_t)kc);
+      int32_t *b = malloc(sizeof(int32_t) * (size_t)n), *b1 = malloc(sizeof(int32_t) * (size_t)n);
+      int32_t *mult = malloc(sizeof(int32_t) * (size_t)n), *shift = malloc(sizeof(int32_t) * (size_t)n);
+      int32_t *wz = calloc((size_t)n, sizeof(int32_t)), ro[16];
+      fill_i8(a, (long)m * kc);
+      fill_i8(w, (long)n * kc);
+      for (int32_t j = 0; j < n; j++) b[j] = rnd(-200000, 200000);
+      for (int32_t r = 0; r < m; r++) ro[r] = rnd(0, 5) == 0 ? rnd32() : rnd(-300000, 300000);
+      make_mult(n, q.per_channel, mult, shift);
+      void *pw = xalloc(enn_qs8_pack_gemm_bytes(k, n, 1, kc));
+      enn_qs8_pack_gemm(k, n, 1, kc, kc, w, b, mult, shift, q.x_zp, pw);
+      enn_qs8_epi ep;
+      enn_qs8_epi_init(&ep, q.y_zp, q.lo, q.hi, n, mult, shift);
+      ep.row_off = ro;
+      int8_t *c = malloc((size_t)m * (size_t)n), y[64];
+      k->fn.qs8_gemm((size_t)m, (size_t)n, (size_t)kc, a, (size_t)kc, pw, c, (size_t)n, &ep);
+      int bad = 0;
+      for (int32_t r = 0; r < m; r++) {
+        for (int32_t j = 0; j < n; j++) b1[j] = (int32_t)((uint32_t)b[j] + (uint32_t)ro[r]);
+        enn_qs8_fc_params p = {1, kc, n, q.x_zp, q.y_zp, q.lo, q.hi, wz, mult, shift};
+        enn_qs8_fully_connected__ref(&p, a + (size_t)r * (size_t)kc, w, b1, y);
+        for (int32_t j = 0; j < n; j++)
+          if (c[(size_t)r * (size_t)n + (size_t)j] != y[j] && bad++ < 3)
+            fprintf(stderr, "  %s row_off m%d n%d kc%d: y[%d,%d] = %d, want %d\n", k->name, m, n, kc, r, j,
+                    c[(size_t)r * (size_t)n + (size_t)j], y[j]);
+      }
+      CHECK_MSG(bad == 0, "%s row_off n%d", k->name, n);
+      free(a);
+      free(w);
+      free(b);
+      free(b1);
+      free(mult);
+      free(shift);
+      free(wz);
+      free(pw);
+      free(c);
+    }
+  }
+}
+
+/* The weight prefetch stream (base/prefetch.h): with a stream set, the
+ * AVX-512 VNNI kernels claim one line per full k-step of each full
+ * 48-column panel with at least 16 k-steps (none for narrower panels or
+ * shorter K), and the outputs are the same bytes as without a stream. */
+static void test_prefetch_stream(void) {
+  int32_t cnt;
+  const enn_kernel *t = enn_kernel_table(&cnt);
+  static char region[64 * 4096] __attribute__((aligned(64)));
+  for (int32_t i = 0; i < cnt; i++) {
+    const enn_kernel *k = &t[i];
+    if (k->dtype != ENN_DTYPE_I8 || k->op != ENN_KOP_GEMM || k->isa != ENN_ISA_AVX512VNNI || !usable(k)) continue;
+    static const int32_t shapes[][3] = {{7, 96, 160}, {7, 120, 67}, {3, 100, 64}, {7, 96, 16}, {1, 40, 320}};
+    for (size_t si = 0; si < sizeof shapes / sizeof shapes[0]; si++) {
+      const int32_t m = shapes[si][0], n = shapes[si][1], kc = shapes[si][2];
+      const qcase q = random_qcase();
+      int8_t *a = malloc((size_t)m * (size_t)kc), *w = malloc((size_t)n * (size_t)kc);
+      int32_t *b = malloc(sizeof(int32_t) * (size_t)n), *mult = malloc(sizeof(int32_t) * (size_t)n);
+      int32_t *shift = malloc(sizeof(int32_t) * (size_t)n);
+      fill_i8(a, (long)m * kc);
+      fill_i8(w, (long)n * kc);
+      for (int32_t j = 0; j < n; j++) b[j] = rnd(-200000, 200000);
+      make_mult(n, q.per_channel, mult, shift);
+      void *pw = xalloc(enn_qs8_pack_gemm_bytes(k, n, 1, kc));
+      enn_qs8_pack_gemm(k, n, 1, kc, kc, w, b, mult, shift, q.x_zp, pw);
+      enn_qs8_epi ep;
+      enn_qs8_epi_init(&ep, q.y_zp, q.lo, q.hi, n, mult, shift);
+      int8_t *c0 = malloc((size_t)m * (size_t)n), *c1 = malloc((size_t)m * (size_t)n);
+      k->fn.qs8_gemm((size_t)m, (size_t)n, (size_t)kc, a, (size_t)kc, pw, c0, (size_t)n, &ep);
+      enn_pf_stream st = {region, (int64_t)(sizeof region / 64), 1.0f, 0};
+      enn_pf_current = &st;
+      enn_pf_budget = 0;
+      k->fn.qs8_gemm((size_t)m, (size_t)n, (size_t)kc, a, (size_t)kc, pw, c1, (size_t)n, &ep);
+      enn_pf_current = NULL;
+      const int64_t full_panels = n / k->nr, steps = kc / 4;
+      const int64_t want = steps >= 16 ? full_panels * steps : 0;
+      CHECK_MSG(atomic_load(&st.next) == want, "%s m%d n%d kc%d: %lld lines claimed, want %lld", k->name, m, n, kc,
+                (long long)atomic_load(&st.next), (long long)want);
+      CHECK_MSG(memcmp(c0, c1, (size_t)m * (size_t)n) == 0, "%s m%d n%d kc%d: outputs differ with a stream", k->name,
+                m, n, kc);
+      free(a);
+      free(w);
+      free(b);
+      free(mult);
+      free(shift);
+      free(pw);
+      free(c0);
+      free(c1);
+    }
+  }
+}
+
 /* bz = b, but 0 in the columns where the reference's MBQM(acc) + y_zp
  * overflows int32: that addition is undefined behaviour in C (requant.h
  * adds in int32, as TFLite does), so no kernel can be held to a result
@@ -269,6 +395,15 @@ static void test_requant_corners(void) {
       const qcase r = {zps[z][0], zps[z][1], -20, 90, true, true};
       CHECK(run_and_check(k, m, n, kc, 0, NULL, a, kc, w, bz, mult, shift, &r, "corners") == 0);
     }
+    /* the corners again through narrow last panels (n = 8, 24, 40, 20:
+     * 8-lane vectors at every lane position) */
+    static const int32_t nn[] = {8, 24, 40, 20};
+    for (size_t s = 0; s < sizeof nn / sizeof nn[0]; s++)
+      for (int32_t j0 = 0; j0 + nn[s] <= n; j0 += nn[s] - 3) {
+        defined_only(nn[s], b + j0, mult + j0, shift + j0, 5, bz);
+        const qcase q = {-7, 5, -128, 127, true, true};
+        CHECK(run_and_check(k, 7, nn[s], kc, 0, NULL, a, 0, w, bz, mult + j0, shift + j0, &q, "narrow corners") == 0);
+      }
     /* the same against enn_requantize directly (independent of the FC reference) */
     defined_only(n, b, mult, shift, -9, bz);
     void *pw = xalloc(enn_qs8_pack_gemm_bytes(k, n, 1, kc));
@@ -663,6 +798,8 @@ static void test_models(void) {
 int main(void) {
   ENN_RUN(test_kernels);
   ENN_RUN(test_requant_corners);
+  ENN_RUN(test_narrow_panels);
+  ENN_RUN(test_prefetch_stream);
   ENN_RUN(test_wrap);
   ENN_RUN(test_no_overread);
   ENN_RUN(test_conv_ops);

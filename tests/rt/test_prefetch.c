@@ -1,8 +1,8 @@
 /*
  * Weight prefetch streams (base/prefetch.h): the claim rule, the session's
- * plan (a batch-1 classifier with >= 256 KiB of weights gets a stream over
- * the nodes before it; ENN_PREFETCH=0 plans none) and that a stream
- * changes no output bit at 1 and 2 threads.
+ * plan (with ENN_PREFETCH=r a batch-1 classifier with >= 256 KiB of
+ * weights gets a stream over the nodes before it; unset or 0 plans none)
+ * and that a stream changes no output bit at 1 and 2 threads.
  */
 #include <stdlib.h>
 
@@ -97,6 +97,8 @@ static void test_session_streams(void) {
   int64_t lines = 0, claimed = 0;
   CHECK(run_with(g, 1, "0", ref, &lines, &claimed) == 0);
   CHECK(lines == 0 && claimed == 0);
+  CHECK(run_with(g, 1, NULL, got, &lines, &claimed) == 0); /* opt-in */
+  CHECK(memcmp(ref, got, sizeof ref) == 0);
   /* Streams are planned for packed weights (any fast level; the reference
    * kernels read the constants as they are); the x86 GEMMs claim lines,
    * other kernels ignore the stream. */
@@ -105,7 +107,7 @@ static void test_session_streams(void) {
   const int32_t want = isa == ENN_ISA_REF ? 0 : 1;
   const bool x86 = isa == ENN_ISA_AVX2 || isa == ENN_ISA_AVX512 || isa == ENN_ISA_AVX512VNNI;
   for (int32_t t = 1; t <= 2; t++) {
-    CHECK(run_with(g, t, NULL, got, &lines, &claimed) == want);
+    CHECK(run_with(g, t, "1", got, &lines, &claimed) == want);
     CHECK_MSG(memcmp(ref, got, sizeof ref) == 0, "threads %d: outputs differ with the prefetch stream", t);
     if (want) CHECK_MSG(lines >= 1000 * 256 * 4 / 64, "threads %d: %lld lines planned", t, (long long)lines);
     if (x86)

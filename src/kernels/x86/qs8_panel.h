@@ -35,6 +35,10 @@
  *     +448 int64 (31 + e)[8] even, +512 odd
  *   weights: for each tap, for each group of 4 channels, for each
  *   16-column vector, 64 bytes: column j's 4 channels at bytes 4j..4j+3.
+ *   An 8-column vector (a last panel's columns 16v..16v+7, run in ymm)
+ *   reads the first 32 bytes of each 64-byte row of its block: bias,
+ *   m, m_swapped, l, and the 64-bit constants (lanes 0..7 are the first 4
+ *   qwords of the even and of the odd halves), and of its weight rows.
  *
  * AVX2 panel, NR = 8 * V columns:
  *   int32 bias[NR]
