@@ -100,13 +100,15 @@ typedef struct enn_chain_pipe {
  * padding row zero; the runner then sets the three steps. */
 void enn_chain_pipe_init(enn_chain_pipe *p, const enn_chain_spec *s, size_t elem, const void *zero);
 
-/* Runs all nb * oh output rows through the pipeline in `tasks` ranges over
- * e's pool (inline when tasks <= 1), with e's scratch (per_thread bytes per
+/* Runs all nb * oh output rows through the pipeline in `tasks` ranges
+ * (at most ENN_CHAIN_PIPE_TASKS_PER_THREAD per thread) over e's pool
+ * (inline when tasks <= 1), with e's scratch (per_thread bytes per
  * thread), when the buffers allow it: the block input x must overlap
  * neither the output y nor the scratch it needs, and the scratch must be
  * big enough (the memory plan sees the block's nodes as separate steps, so
  * the input may share bytes with either). Returns whether it ran; if not,
  * the runner goes layer by layer through the nodes' planned buffers. */
+#define ENN_CHAIN_PIPE_TASKS_PER_THREAD 2
 bool enn_chain_pipe_try(const enn_chain_pipe *p, const void *st, const void *x, void *y, const enn_exec *e,
                         int32_t tasks);
 
