@@ -475,6 +475,57 @@ static void test_operators(void) {
 }
 
 /* Quantize f32 -> i8 (both roundings) through sessions at each level. */
+/* Inputs at and next to (k + 1/2) * scale, where x * (1/scale) and the
+ * reference's x / scale may round to different integers: every fast
+ * quantize must still match the reference bit for bit. */
+static void test_quantize_halves(void) {
+  int32_t cnt;
+  const enn_kernel *t = enn_kernel_table(&cnt);
+  const float scales[] = {0.0037f, 1.0f / 255.0f, 0.1f, 3.0f, 0.007843137f, 1.0f / 127.5f, 0.02352941f, 7e-5f};
+  enum { N = 601 * 7 };
+  static float x[N];
+  static int8_t want[N], got[N];
+  for (int32_t i = 0; i < cnt; i++) {
+    const enn_kernel *k = &t[i];
+    if (k->op != ENN_KOP_QS8_QUANTIZE || !usable(k)) continue;
+    long bad = 0;
+    for (size_t si = 0; si < sizeof scales / sizeof scales[0]; si++) {
+      const float sc = scales[si];
+      int n = 0;
+      for (int kk = -300; kk <= 300; kk++) {
+        const float h = ((float)kk + 0.5f) * sc;
+        float lo = h, hi = h;
+        x[n++] = h;
+        for (int d = 0; d < 3; d++) {
+          lo = nextafterf(lo, -INFINITY), hi = nextafterf(hi, INFINITY);
+          x[n++] = lo, x[n++] = hi;
+        }
+      }
+      for (int zp = -1; zp <= 1; zp++)
+        for (int rounding = 0; rounding <= 1; rounding++) {
+          enn_qs8_quant_params p;
+          memset(&p, 0, sizeof p);
+          const int32_t zpv = zp * 5;
+          p.outer = 1, p.channels = 1, p.inner = n;
+          p.in_dtype = ENN_DTYPE_F32, p.out_dtype = ENN_DTYPE_I8;
+          p.qmin = -128, p.qmax = 127, p.rounding = rounding;
+          p.scale = &sc;
+          p.zp_out = &zpv;
+          enn_qs8_quantize__ref(&p, x, want);
+          k->fn.qs8_quantize((size_t)n, x, got, sc, zpv, -128, 127, rounding);
+          for (int j = 0; j < n; j++)
+            if (got[j] != want[j]) {
+              if (!bad)
+                fprintf(stderr, "  %s scale %.9g rounding %d: x=%.9g (x/s=%.9g) got %d want %d\n", k->name,
+                        (double)sc, rounding, (double)x[j], (double)(x[j] / sc), got[j], want[j]);
+              bad++;
+            }
+        }
+    }
+    CHECK_MSG(bad == 0, "%s: %ld of the half-integer cases differ from the reference", k->name, bad);
+  }
+}
+
 static int8_t *run_quantize(enn_isa cap, int mode, long n, char *kernel) {
   enn_kernel_set_isa_cap(cap);
   float *x = malloc(sizeof(float) * (size_t)n);
@@ -524,6 +575,7 @@ int main(void) {
   ENN_RUN(test_gavgpool);
   ENN_RUN(test_pools);
   ENN_RUN(test_quantize);
+  ENN_RUN(test_quantize_halves);
   ENN_RUN(test_operators);
   ENN_RUN(test_quantize_op);
   fprintf(stderr, "kernel groups run: %d, skipped (ISA missing): %d\n", g_ran, g_skipped);
