@@ -272,7 +272,7 @@ static void test_narrow_panels(void) {
       enn_qs8_epi ep;
       enn_qs8_epi_init(&ep, q.y_zp, q.lo, q.hi, n, mult, shift);
       ep.row_off = ro;
-      int8_t *c = malloc((size_t)m * (size_t)n), y[64];
+      int8_t *c = malloc((size_t)(m > 0 ? m : 1) * (size_t)(n > 0 ? n : 1)), y[64]; /* bounds for GCC's -Walloc-size-larger-than */
       k->fn.qs8_gemm((size_t)m, (size_t)n, (size_t)kc, a, (size_t)kc, pw, c, (size_t)n, &ep);
       int bad = 0;
       for (int32_t r = 0; r < m; r++) {
