@@ -227,25 +227,43 @@ static void test_igemm(void) {
 }
 
 /* ------------------------------------------------------------ DWCONV */
+/* One call of depthwise kernel k on random data: KH input rows of iw
+ * pixels x ch (a true zero_rows[r] reads a zero row instead; NULL: none),
+ * weights w [ch][kh][kw] (OHWI with I = 1) and bias b, packed for k; ow
+ * outputs in y, followed by 16 SENTINEL floats that must stay. */
+typedef struct dw_run {
+  const float *rows[5];
+  float *in, *zero, *w, *b, *y, *pw;
+} dw_run;
+
+static void dw_run_kernel(dw_run *t, const enn_kernel *k, int ch, int iw, int stride, int pad_left, int ow,
+                          const bool *zero_rows, const enn_act_params *act, unsigned long long seed) {
+  const int KH = k->kh, KW = k->kw;
+  t->in = malloc(sizeof(float) * (size_t)(KH * iw * ch));
+  t->zero = calloc((size_t)(iw * ch), sizeof(float));
+  t->w = malloc(sizeof(float) * (size_t)(ch * KH * KW));
+  t->b = malloc(sizeof(float) * (size_t)ch);
+  t->y = malloc(sizeof(float) * (size_t)(ow * ch + 16));
+  t->pw = aligned_alloc(64, enn_align_up(enn_f32_pack_dwconv_floats(ch, KH, KW, k->nr) * sizeof(float), 64));
+  enn_t_fill(t->in, KH * iw * ch, seed, -2.0f, 2.0f);
+  enn_t_fill(t->w, ch * KH * KW, seed + 1, -1.0f, 1.0f);
+  enn_t_fill(t->b, ch, seed + 2, -1.0f, 1.0f);
+  for (int i = 0; i < ow * ch + 16; i++) t->y[i] = SENTINEL;
+  for (int r = 0; r < KH; r++) t->rows[r] = zero_rows && zero_rows[r] ? t->zero : t->in + r * iw * ch;
+  enn_f32_pack_dwconv(ch, KH, KW, k->nr, t->w, t->b, t->pw);
+  enn_f32_epi ep;
+  CHECK(enn_f32_epi_init(&ep, act));
+  k->fn.dwconv(t->rows, t->pw, t->y, (size_t)ch, (size_t)ow, (size_t)iw, (size_t)stride, (size_t)pad_left, &ep);
+}
+
+static void dw_run_free(dw_run *t) { free(t->in), free(t->zero), free(t->w), free(t->b), free(t->y), free(t->pw); }
+
 static void dw_case(const enn_kernel *k, int ch, int iw, int stride, int pad_left, int ow, const bool *zero_rows,
                     const enn_act_params *act, unsigned long long seed) {
   const int KH = k->kh, KW = k->kw;
-  float *in = malloc(sizeof(float) * (size_t)(KH * iw * ch));
-  float *zero = calloc((size_t)(iw * ch), sizeof(float));
-  float *w = malloc(sizeof(float) * (size_t)(ch * KH * KW)); /* [ch][kh][kw] (OHWI with I = 1) */
-  float *b = malloc(sizeof(float) * (size_t)ch);
-  float *y = malloc(sizeof(float) * (size_t)(ow * ch + 16));
-  float *pw = aligned_alloc(64, enn_align_up(enn_f32_pack_dwconv_floats(ch, KH, KW, k->nr) * sizeof(float), 64));
-  enn_t_fill(in, KH * iw * ch, seed, -2.0f, 2.0f);
-  enn_t_fill(w, ch * KH * KW, seed + 1, -1.0f, 1.0f);
-  enn_t_fill(b, ch, seed + 2, -1.0f, 1.0f);
-  for (int i = 0; i < ow * ch + 16; i++) y[i] = SENTINEL;
-  const float *rows[5];
-  for (int r = 0; r < KH; r++) rows[r] = zero_rows[r] ? zero : in + r * iw * ch;
-  enn_f32_pack_dwconv(ch, KH, KW, k->nr, w, b, pw);
-  enn_f32_epi ep;
-  CHECK(enn_f32_epi_init(&ep, act));
-  k->fn.dwconv(rows, pw, y, (size_t)ch, (size_t)ow, (size_t)iw, (size_t)stride, (size_t)pad_left, &ep);
+  dw_run t;
+  dw_run_kernel(&t, k, ch, iw, stride, pad_left, ow, zero_rows, act, seed);
+  const float *const *rows = t.rows, *w = t.w, *b = t.b, *y = t.y;
   int bad = 0;
   for (int ox = 0; ox < ow; ox++)
     for (int c = 0; c < ch; c++) {
@@ -269,7 +287,7 @@ static void dw_case(const enn_kernel *k, int ch, int iw, int stride, int pad_lef
     }
   for (int i = ow * ch; i < ow * ch + 16; i++) bad += y[i] != SENTINEL;
   CHECK_MSG(bad == 0, "%s ch=%d iw=%d stride=%d pad_left=%d ow=%d", k->name, ch, iw, stride, pad_left, ow);
-  free(in), free(zero), free(w), free(b), free(y), free(pw);
+  dw_run_free(&t);
 }
 
 /* Bit-exact check of the x86 / NEON depthwise kernels' accumulation order:
@@ -280,21 +298,9 @@ static void dw_case(const enn_kernel *k, int ch, int iw, int stride, int pad_lef
 static void dw_exact_case(const enn_kernel *k, int ch, int iw, int stride, int pl, int ow, const enn_act_params *act,
                           unsigned long long seed) {
   const int KH = k->kh, KW = k->kw;
-  float *in = malloc(sizeof(float) * (size_t)(KH * iw * ch));
-  float *w = malloc(sizeof(float) * (size_t)(ch * KH * KW));
-  float *b = malloc(sizeof(float) * (size_t)ch);
-  float *y = malloc(sizeof(float) * (size_t)(ow * ch + 16));
-  float *pw = aligned_alloc(64, enn_align_up(enn_f32_pack_dwconv_floats(ch, KH, KW, k->nr) * sizeof(float), 64));
-  enn_t_fill(in, KH * iw * ch, seed, -2.0f, 2.0f);
-  enn_t_fill(w, ch * KH * KW, seed + 1, -1.0f, 1.0f);
-  enn_t_fill(b, ch, seed + 2, -1.0f, 1.0f);
-  for (int i = 0; i < ow * ch + 16; i++) y[i] = SENTINEL;
-  const float *rows[5];
-  for (int r = 0; r < KH; r++) rows[r] = in + r * iw * ch;
-  enn_f32_pack_dwconv(ch, KH, KW, k->nr, w, b, pw);
-  enn_f32_epi ep;
-  CHECK(enn_f32_epi_init(&ep, act));
-  k->fn.dwconv(rows, pw, y, (size_t)ch, (size_t)ow, (size_t)iw, (size_t)stride, (size_t)pl, &ep);
+  dw_run t;
+  dw_run_kernel(&t, k, ch, iw, stride, pl, ow, NULL, act, seed);
+  const float *const *rows = t.rows, *w = t.w, *b = t.b, *y = t.y;
   int bad = 0;
   for (int ox = 0; ox < ow; ox++)
     for (int c = 0; c < ch; c++) {
@@ -316,7 +322,7 @@ static void dw_exact_case(const enn_kernel *k, int ch, int iw, int stride, int p
     }
   for (int i = ow * ch; i < ow * ch + 16; i++) bad += y[i] != SENTINEL;
   CHECK_MSG(bad == 0, "exact: %s ch=%d iw=%d stride=%d pad_left=%d ow=%d", k->name, ch, iw, stride, pl, ow);
-  free(in), free(w), free(b), free(y), free(pw);
+  dw_run_free(&t);
 }
 
 static void test_dwconv_exact(void) {

@@ -192,21 +192,8 @@ INL void dw3_fast(const int S, const float *const *rows, const float *w, float *
   }
 }
 
-void enn_f32_dwconv_3x3__avx2(const float *const *rows, const float *w, float *y, size_t c, size_t ow, size_t iw,
-                                size_t stride, size_t pad_left, const enn_f32_epi *ep) {
-  const ptrdiff_t over = /* columns of right padding the last pixel reaches */
-      ow > 0 ? (ptrdiff_t)((ow - 1) * stride + 3) - (ptrdiff_t)pad_left - (ptrdiff_t)iw : 0;
-  if (ow > 0 && (stride == 1 || stride == 2) && pad_left <= 1 && over <= 1 && c >= CR) {
-    const size_t nblk = c / CR, done = nblk * CR;
-    if (stride == 1) dw3_fast(1, rows, w, y, c, nblk, ow, pad_left, over > 0, ep);
-    else dw3_fast(2, rows, w, y, c, nblk, ow, pad_left, over > 0, ep);
-    if (done == c) return;
-    /* the masked tail block: the pixel-by-pixel sweep */
-    dw_tpl(3, 3, rows, w + nblk * CR * 10, y, c, done, ow, iw, stride, pad_left, ep);
-    return;
-  }
-  dw_tpl(3, 3, rows, w, y, c, 0, ow, iw, stride, pad_left, ep);
-}
+#include "kernels/x86/f32_dw3_entry.h"
+ENN_F32_DW3_ENTRY(enn_f32_dwconv_3x3__avx2)
 
 void enn_f32_dwconv_5x5__avx2(const float *const *rows, const float *w, float *y, size_t c, size_t ow, size_t iw,
                                 size_t stride, size_t pad_left, const enn_f32_epi *ep) {
