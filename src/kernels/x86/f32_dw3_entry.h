@@ -5,10 +5,24 @@
  * channel blocks of a stride 1 or 2 row with pad_left <= 1 and at most one
  * column of right padding reached) and dw_tpl (the general sweep from
  * channel block cb0 on) before including it: the rows dw3_fast takes go
- * there, the masked tail block and every other row to dw_tpl.
+ * there, the masked tail block and every other row to dw_tpl. Also the
+ * case of the last-group switch (G3_LAST_CASE: J = JJ pixels, L / R =
+ * whether the group reaches the left / right padding column), used by
+ * both files' g3_last with their own g3.
  */
 #ifndef ENN_KERNELS_X86_F32_DW3_ENTRY_H
 #define ENN_KERNELS_X86_F32_DW3_ENTRY_H
+
+#define G3_LAST_CASE(JJ)                                                                                          \
+  case JJ:                                                                                                        \
+    if (L) {                                                                                                      \
+      if (R) g3(S, JJ, 1, 1, rows, wv, bias, y, c, ix0, ep);                                                      \
+      else g3(S, JJ, 1, 0, rows, wv, bias, y, c, ix0, ep);                                                        \
+    } else {                                                                                                      \
+      if (R) g3(S, JJ, 0, 1, rows, wv, bias, y, c, ix0, ep);                                                      \
+      else g3(S, JJ, 0, 0, rows, wv, bias, y, c, ix0, ep);                                                        \
+    }                                                                                                             \
+    break;
 
 #define ENN_F32_DW3_ENTRY(NAME)                                                                                   \
   void NAME(const float *const *rows, const float *w, float *y, size_t c, size_t ow, size_t iw, size_t stride,     \

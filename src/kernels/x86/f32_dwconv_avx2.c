@@ -30,6 +30,7 @@
 #include <immintrin.h>
 
 #include "kernels/x86/epi_avx2.h"
+#include "kernels/x86/f32_dw3_entry.h"
 
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
@@ -136,16 +137,6 @@ INL void g3(const int S, const int J, const int L, const int R, const float *con
   UNROLL for (int j = 0; j < J; j++) _mm256_storeu_ps(y + (size_t)j * c, epi_y(acc[j], ep));
 }
 
-#define G3_LAST_CASE(JJ)                                                                                            \
-  case JJ:                                                                                                          \
-    if (L) {                                                                                                        \
-      if (R) g3(S, JJ, 1, 1, rows, wv, bias, y, c, ix0, ep);                                                        \
-      else g3(S, JJ, 1, 0, rows, wv, bias, y, c, ix0, ep);                                                          \
-    } else {                                                                                                        \
-      if (R) g3(S, JJ, 0, 1, rows, wv, bias, y, c, ix0, ep);                                                        \
-      else g3(S, JJ, 0, 0, rows, wv, bias, y, c, ix0, ep);                                                          \
-    }                                                                                                               \
-    break;
 
 /* The last group of a row: 1..DW3_G pixels, L, R in {0, 1}. */
 INL void g3_last(const int S, size_t J, bool L, bool R, const float *const *rows, const __m256 *wv,
@@ -192,7 +183,6 @@ INL void dw3_fast(const int S, const float *const *rows, const float *w, float *
   }
 }
 
-#include "kernels/x86/f32_dw3_entry.h"
 ENN_F32_DW3_ENTRY(enn_f32_dwconv_3x3__avx2)
 
 void enn_f32_dwconv_5x5__avx2(const float *const *rows, const float *w, float *y, size_t c, size_t ow, size_t iw,

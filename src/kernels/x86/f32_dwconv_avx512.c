@@ -39,6 +39,7 @@
 #include <immintrin.h>
 
 #include "kernels/x86/epi_avx512.h"
+#include "kernels/x86/f32_dw3_entry.h"
 
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
@@ -199,16 +200,6 @@ INL void g3(const int S, const int J, const int L, const int R, const float *con
 }
 
 /* The last group of a row: J = 1..8 pixels, L, R in {0, 1}. */
-#define G3_LAST_CASE(JJ)                                                                                            \
-  case JJ:                                                                                                          \
-    if (L) {                                                                                                        \
-      if (R) g3(S, JJ, 1, 1, rows, wv, bias, y, c, ix0, ep);                                                        \
-      else g3(S, JJ, 1, 0, rows, wv, bias, y, c, ix0, ep);                                                          \
-    } else {                                                                                                        \
-      if (R) g3(S, JJ, 0, 1, rows, wv, bias, y, c, ix0, ep);                                                        \
-      else g3(S, JJ, 0, 0, rows, wv, bias, y, c, ix0, ep);                                                          \
-    }                                                                                                               \
-    break;
 
 INL void g3_last(const int S, size_t J, bool L, bool R, const float *const *rows, const __m512 *wv, __m512 bias,
                  float *y, size_t c, ptrdiff_t ix0, const enn_f32_epi *ep) {
@@ -275,7 +266,6 @@ INL void dw_tpl(const int KH, const int KW, const float *const *rows, const floa
   }
 }
 
-#include "kernels/x86/f32_dw3_entry.h"
 ENN_F32_DW3_ENTRY(enn_f32_dwconv_3x3__avx512)
 
 void enn_f32_dwconv_5x5__avx512(const float *const *rows, const float *w, float *y, size_t c, size_t ow, size_t iw,
