@@ -116,6 +116,20 @@ static inline void enn_t_fill(float *x, long n, unsigned long long seed, float l
   for (long i = 0; i < n; i++) x[i] = enn_t_randf(&s, lo, hi);
 }
 
+/* An enn_allocator over the default one that counts its calls:
+ * enn_allocator a = {enn_t_count_alloc, enn_t_count_free, &counter}. */
+typedef struct enn_t_counter {
+  long allocs, frees;
+} enn_t_counter;
+static inline void *enn_t_count_alloc(void *ctx, size_t size, size_t align) {
+  ((enn_t_counter *)ctx)->allocs++;
+  return enn_default_allocator()->alloc(NULL, size, align);
+}
+static inline void enn_t_count_free(void *ctx, void *p) {
+  ((enn_t_counter *)ctx)->frees++;
+  enn_default_allocator()->free(NULL, p);
+}
+
 /* Adds an f32 constant of the given shape filled by enn_t_fill(seed, -0.5,
  * 0.5) to g; returns its id (-1 after a failed check). */
 static inline int32_t enn_t_add_const(enn_graph *g, const char *name, int rank, const int64_t *dims,

@@ -1,7 +1,11 @@
 /* The default allocator and allocation helpers. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#if defined(__linux__)
+#include <sys/mman.h>
+#endif
 
 #include "base/base.h"
 
@@ -20,6 +24,57 @@ static void default_free(void *ctx, void *p) {
 static const enn_allocator enn_default = {default_alloc, default_free, NULL};
 
 const enn_allocator *enn_default_allocator(void) { return &enn_default; }
+
+#if defined(__linux__)
+#define HUGE_BYTES ((size_t)2 << 20)
+#define PAGE_BYTES ((size_t)4096)
+
+/* The huge-page path applies: the default allocator, not switched off. */
+static bool big_mapped(const enn_allocator *a) {
+  static _Atomic int mode = -1; /* -1 unread, 0 off, 1 on */
+  int m = atomic_load_explicit(&mode, memory_order_relaxed);
+  if (m < 0) {
+    const char *e = getenv("ENN_HUGEPAGES");
+    m = !(e && e[0] == '0' && e[1] == 0);
+    atomic_store_explicit(&mode, m, memory_order_relaxed);
+  }
+  return m && (!a || (a->alloc == default_alloc && a->free == default_free));
+}
+
+void *enn_alloc_big(const enn_allocator *a, size_t size, bool *mapped) {
+  *mapped = false;
+  const size_t len = enn_align_up(size ? size : 1, PAGE_BYTES);
+  size_t span;
+  if (big_mapped(a) && len >= size && enn_add_size(len, HUGE_BYTES - PAGE_BYTES, &span)) {
+    char *m = mmap(NULL, span, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m != MAP_FAILED) {
+      char *p = (char *)(((uintptr_t)m + HUGE_BYTES - 1) & ~(uintptr_t)(HUGE_BYTES - 1));
+      if (p > m) munmap(m, (size_t)(p - m));
+      if (m + span > p + len) munmap(p + len, (size_t)(m + span - (p + len)));
+      (void)madvise(p, len, MADV_HUGEPAGE); /* advice only: EINVAL without THP support is harmless */
+      *mapped = true;
+      return p; /* fresh anonymous pages are zero */
+    }
+  }
+  return enn_alloc_aligned(a, size, ENN_ALIGN);
+}
+
+void enn_free_big(const enn_allocator *a, void *p, size_t size, bool mapped) {
+  if (!p) return;
+  if (mapped) munmap(p, enn_align_up(size ? size : 1, PAGE_BYTES));
+  else enn_free(a, p);
+}
+#else
+void *enn_alloc_big(const enn_allocator *a, size_t size, bool *mapped) {
+  *mapped = false;
+  return enn_alloc_aligned(a, size, ENN_ALIGN);
+}
+void enn_free_big(const enn_allocator *a, void *p, size_t size, bool mapped) {
+  ENN_UNUSED(size);
+  ENN_UNUSED(mapped);
+  enn_free(a, p);
+}
+#endif
 
 void *enn_alloc_aligned(const enn_allocator *a, size_t size, size_t align) {
   if (!a) a = &enn_default;

@@ -13,11 +13,34 @@
 
 #include "rt/rt.h"
 
+#define SLAB_MIN_BYTES ((int64_t)4 << 20)
+
+/* bytes (ENN_ALIGN-rounded) from the last slab, or a new one. */
+static void *slab_carve(enn_prepare_ctx *ctx, size_t bytes) {
+  const size_t need = enn_align_up(bytes ? bytes : 1, ENN_ALIGN);
+  if (need < bytes) return NULL;
+  enn_slab *cur = ctx->n_slabs ? &ctx->slabs[ctx->n_slabs - 1] : NULL;
+  if (!cur || cur->size - cur->used < need) {
+    int64_t want = ctx->slab_hint - ctx->bytes;
+    if (want < SLAB_MIN_BYTES) want = SLAB_MIN_BYTES;
+    const size_t size = (uint64_t)want > need ? (size_t)want : need;
+    if (enn_grow(&ctx->alloc, (void **)&ctx->slabs, &ctx->cap_slabs, ctx->n_slabs + 1, sizeof(enn_slab)))
+      return NULL;
+    enn_slab sl = {NULL, size, 0, false};
+    if (!(sl.p = enn_alloc_big(&ctx->alloc, size, &sl.mapped))) return NULL;
+    ctx->slabs[ctx->n_slabs++] = sl;
+    cur = &ctx->slabs[ctx->n_slabs - 1];
+  }
+  void *p = cur->p + cur->used;
+  cur->used += need;
+  return p; /* never handed out before: still zero */
+}
+
 void *enn_prepare_alloc(enn_prepare_ctx *ctx, size_t bytes) {
   if (enn_grow(&ctx->alloc, (void **)&ctx->blocks, &ctx->cap_blocks, ctx->n_blocks + 1, sizeof(void *)) ||
       enn_grow(&ctx->alloc, (void **)&ctx->sizes, &ctx->cap_sizes, ctx->n_blocks + 1, sizeof(int64_t)))
     return NULL;
-  void *p = enn_alloc_aligned(&ctx->alloc, bytes, ENN_ALIGN);
+  void *p = ctx->slab_hint > 0 ? slab_carve(ctx, bytes) : enn_alloc_aligned(&ctx->alloc, bytes, ENN_ALIGN);
   if (!p) return NULL;
   ctx->sizes[ctx->n_blocks] = (int64_t)bytes;
   ctx->blocks[ctx->n_blocks++] = p;
@@ -26,12 +49,17 @@ void *enn_prepare_alloc(enn_prepare_ctx *ctx, size_t bytes) {
 }
 
 void enn_prepare_ctx_release(enn_prepare_ctx *c) {
-  for (int32_t i = 0; i < c->n_blocks; i++) enn_free(&c->alloc, c->blocks[i]);
+  if (c->slab_hint > 0)
+    for (int32_t i = 0; i < c->n_slabs; i++) enn_free_big(&c->alloc, c->slabs[i].p, c->slabs[i].size, c->slabs[i].mapped);
+  else
+    for (int32_t i = 0; i < c->n_blocks; i++) enn_free(&c->alloc, c->blocks[i]);
   enn_free(&c->alloc, c->blocks);
   enn_free(&c->alloc, c->sizes);
+  enn_free(&c->alloc, c->slabs);
   c->blocks = NULL;
   c->sizes = NULL;
-  c->n_blocks = c->cap_blocks = c->cap_sizes = 0;
+  c->slabs = NULL;
+  c->n_blocks = c->cap_blocks = c->cap_sizes = c->n_slabs = c->cap_slabs = 0;
   c->bytes = 0;
 }
 

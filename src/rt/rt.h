@@ -22,13 +22,29 @@ bool enn_plan_valid(const enn_plan_buf *bufs, int32_t n);
 
 /* Owner of the persistent per-op memory handed out by enn_prepare_alloc
  * (zero-filled, ENN_ALIGN-aligned blocks): a session keeps one for its
- * lifetime, enn_rt_eval_node a temporary one. Set alloc, zero the rest. */
+ * lifetime, enn_rt_eval_node a temporary one. Set alloc (and slab_hint),
+ * zero the rest.
+ *
+ * With slab_hint > 0 (a session whose constants make at least 1 MiB; the
+ * hint is their byte count) blocks are carved one after another from a few
+ * big slabs (enn_alloc_big: 2 MiB huge pages where the OS gives them), so
+ * the packed weights of a network lie contiguous in node order on a few
+ * hundred TLB entries' worth of huge pages instead of thousands of 4 KiB
+ * pages; a new slab is max(block, hint - bytes so far, 4 MiB) bytes. */
+typedef struct enn_slab {
+  char *p;
+  size_t size, used;
+  bool mapped; /* enn_alloc_big's flag */
+} enn_slab;
 struct enn_prepare_ctx {
   enn_allocator alloc;
+  int64_t slab_hint; /* > 0: carve from slabs (see above) */
   void **blocks;
   int64_t *sizes; /* bytes of each block */
   int32_t n_blocks, cap_blocks, cap_sizes;
   int64_t bytes; /* total handed out */
+  enn_slab *slabs;
+  int32_t n_slabs, cap_slabs;
 };
 /* Frees every block; the context is empty (and reusable) afterwards. */
 void enn_prepare_ctx_release(enn_prepare_ctx *c);

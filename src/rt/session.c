@@ -26,6 +26,7 @@ struct enn_session {
   const enn_tensor_desc **descs;
   uint8_t *arena;
   int64_t arena_bytes;
+  bool arena_mapped; /* enn_alloc_big's flag */
   void **tensor_ptr;        /* per tensor */
   enn_tensor_layout *layout;/* per tensor: where and when (tests, tools) */
   enn_prepare_ctx pers;     /* persistent per-op memory (enn_prepare_alloc) */
@@ -59,7 +60,7 @@ void enn_session_destroy(enn_session *s) {
   enn_free(&a, s->execs);
   enn_free(&a, s->ptrs);
   enn_free(&a, s->descs);
-  enn_free(&a, s->arena);
+  enn_free_big(&a, s->arena, (size_t)s->arena_bytes + ENN_ALIGN, s->arena_mapped);
   enn_free(&a, s->tensor_ptr);
   enn_free(&a, s->layout);
   enn_free(&a, s->node_macs);
@@ -146,7 +147,7 @@ static enn_status plan_memory(enn_session *s) {
     st = enn_err(ENN_ERR_INTERNAL, "memory plan overlaps live buffers");
     goto done;
   }
-  s->arena = enn_alloc_aligned(&s->alloc, (size_t)s->arena_bytes + ENN_ALIGN, ENN_ALIGN);
+  s->arena = enn_alloc_big(&s->alloc, (size_t)s->arena_bytes + ENN_ALIGN, &s->arena_mapped);
   if (!s->arena) {
     st = enn_err(ENN_ERR_NO_MEMORY, "out of memory for the %lld-byte arena", (long long)s->arena_bytes);
     goto done;
@@ -275,6 +276,10 @@ enn_status enn_session_create(const enn_graph *src, const enn_session_options *o
   enn_graph *g = s->g;
   const int32_t nn = g->n_nodes;
   s->n_exec = nn;
+  int64_t const_bytes = 0; /* packed weights go to huge-page slabs when there are enough (rt.h) */
+  for (int32_t t = 0; t < g->n_tensors; t++)
+    if (g->tensors[t].kind == ENN_TK_CONST) const_bytes += (int64_t)enn_tensor_desc_bytes(&g->tensors[t].desc);
+  if (const_bytes >= ((int64_t)1 << 20)) s->pers.slab_hint = const_bytes;
   int64_t nio = 0;
   for (int32_t i = 0; i < nn; i++) nio += g->nodes[i].n_inputs + g->nodes[i].n_outputs;
   s->execs = enn_alloc(&s->alloc, (size_t)nn * sizeof(enn_exec) + 1);

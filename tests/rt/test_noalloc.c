@@ -57,23 +57,9 @@ void free(void *p) {
 }
 #endif
 
-typedef struct counter {
-  long allocs, frees;
-} counter;
-
-static void *count_alloc(void *ctx, size_t size, size_t align) {
-  ((counter *)ctx)->allocs++;
-  return enn_default_allocator()->alloc(NULL, size, align);
-}
-
-static void count_free(void *ctx, void *p) {
-  ((counter *)ctx)->frees++;
-  enn_default_allocator()->free(NULL, p);
-}
-
 static void run_model(const char *spec, int profile, int threads) {
-  counter c = {0, 0};
-  enn_allocator a = {count_alloc, count_free, &c};
+  enn_t_counter c = {0, 0};
+  enn_allocator a = {enn_t_count_alloc, enn_t_count_free, &c};
   enn_graph *g;
   CHECK_OK(enn_zoo_build_spec(spec, &a, &g));
   if (!g) return;
