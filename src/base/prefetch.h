@@ -36,10 +36,20 @@ typedef struct enn_pf_stream {
   _Atomic int64_t next;      /* next unclaimed line (reset when the first node of its window starts) */
 } enn_pf_stream;
 
+/* The thread-locals that kernels read once per panel use the initial-exec
+ * TLS model: under -fPIC the default (global-dynamic) model makes each
+ * access a call to __tls_get_addr (relaxed to plain moves only when the
+ * library is linked into an executable), and GCC spills live vector
+ * registers and emits vzeroupper around it, inside a GEMM panel. */
+#if defined(__GNUC__) && !defined(_WIN32)
+#define ENN_TLS_IE __attribute__((tls_model("initial-exec")))
+#else
+#define ENN_TLS_IE
+#endif
 /* The stream of the node this thread is running (NULL: none). */
-extern _Thread_local enn_pf_stream *enn_pf_current;
+extern _Thread_local enn_pf_stream *enn_pf_current ENN_TLS_IE;
 /* This thread's claim budget, in lines (see above). */
-extern _Thread_local float enn_pf_budget;
+extern _Thread_local float enn_pf_budget ENN_TLS_IE;
 
 /* Claims n lines for a kernel that is about to run n k-steps of `macs`
  * multiply-accumulates: the address of the first line, or NULL when there

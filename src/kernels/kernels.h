@@ -96,6 +96,37 @@ typedef struct enn_f32_epi {
   /* HSWISH: y = x * min(max(x + 3, 0), 6) * (1/6) */
 } enn_f32_epi;
 
+/* Runs the statements ... (which use the constant EPI_K as the kind)
+ * under one switch on the epilogue kind, for the SIMD kernels' tile
+ * epilogues: with the kind read per accumulator between a tile's stores,
+ * GCC reloaded it and re-branched for every register (a store through the
+ * output pointer may alias the epilogue struct). */
+#define EPI_SWITCH(kind, ...)            \
+  do {                                   \
+    switch (kind) {                      \
+    case ENN_EPI_RELU: {                 \
+      enum { EPI_K = ENN_EPI_RELU };     \
+      __VA_ARGS__;                       \
+    } break;                             \
+    case ENN_EPI_MINMAX: {               \
+      enum { EPI_K = ENN_EPI_MINMAX };   \
+      __VA_ARGS__;                       \
+    } break;                             \
+    case ENN_EPI_HSWISH: {               \
+      enum { EPI_K = ENN_EPI_HSWISH };   \
+      __VA_ARGS__;                       \
+    } break;                             \
+    case ENN_EPI_HSIGMOID: {             \
+      enum { EPI_K = ENN_EPI_HSIGMOID }; \
+      __VA_ARGS__;                       \
+    } break;                             \
+    default: {                           \
+      enum { EPI_K = ENN_EPI_NONE };     \
+      __VA_ARGS__;                       \
+    } break;                             \
+    }                                    \
+  } while (0)
+
 /* Fills *ep for act. Returns true when the epilogue computes act itself;
  * false when the op must apply enn_act_f32 to the kernel's output (ep is
  * then ENN_EPI_NONE). */

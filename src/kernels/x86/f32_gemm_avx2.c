@@ -41,34 +41,49 @@ INL void panel(const int MR, const int NV, const float *const *a, size_t ks, siz
   }
   const float *wk = w + NR;
   /* a weight prefetch stream (base/prefetch.h): one line per k-step of a
-   * claimed range, else the same (cached) line every step */
-  const char *pf = (const char *)(const void *)w;
-  size_t pfs = 0;
-  if (NV == 2) {
-    const char *claimed = enn_pf_claim((int64_t)(kc * ks), (int64_t)(kc * ks) * MR * NR);
-    if (claimed) pf = claimed, pfs = 64;
-  }
-  for (size_t t = 0; t < ks; t++) {
+   * claimed range */
+  const char *claimed = NV == 2 ? enn_pf_claim((int64_t)(kc * ks), (int64_t)(kc * ks) * MR * NR) : NULL;
+  if (ks == 1 && !claimed) { /* one tap: the loop nest without the tap loop and the prefetches */
     const float *ap[MAXMR];
-    UNROLL for (int i = 0; i < MR; i++) ap[i] = a[t * (size_t)MAXMR + (size_t)i]; /* tables hold MAXMR per tap */
-    for (size_t k = 0; k < kc; k++) {
+    UNROLL for (int i = 0; i < MR; i++) ap[i] = a[i];
+    for (size_t k = 0; k < kc; k++, wk += NR) {
       __m256 b[2];
       UNROLL for (int v = 0; v < NV; v++) b[v] = _mm256_load_ps(wk + 8 * v);
-      wk += NR;
-      if (NV == 2) {
-        _mm_prefetch(pf, _MM_HINT_T1);
-        pf += pfs;
-      }
       UNROLL for (int i = 0; i < MR; i++) {
         const __m256 av = _mm256_broadcast_ss(ap[i] + k);
         UNROLL for (int v = 0; v < NV; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
       }
     }
+  } else {
+    /* with a claimed range one line per k-step, else the same (cached)
+     * line every step */
+    const char *pf = claimed ? claimed : (const char *)(const void *)w;
+    const size_t pfs = claimed ? 64 : 0;
+    for (size_t t = 0; t < ks; t++) {
+      const float *ap[MAXMR];
+      UNROLL for (int i = 0; i < MR; i++) ap[i] = a[t * (size_t)MAXMR + (size_t)i]; /* tables hold MAXMR per tap */
+      for (size_t k = 0; k < kc; k++) {
+        __m256 b[2];
+        UNROLL for (int v = 0; v < NV; v++) b[v] = _mm256_load_ps(wk + 8 * v);
+        wk += NR;
+        if (NV == 2) {
+          _mm_prefetch(pf, _MM_HINT_T1);
+          pf += pfs;
+        }
+        UNROLL for (int i = 0; i < MR; i++) {
+          const __m256 av = _mm256_broadcast_ss(ap[i] + k);
+          UNROLL for (int v = 0; v < NV; v++) acc[i][v] = _mm256_fmadd_ps(av, b[v], acc[i][v]);
+        }
+      }
+    }
   }
+  EPI_SWITCH(ep->kind, UNROLL for (int i = 0; i < MR; i++) {
+    UNROLL for (int v = 0; v < NV; v++) acc[i][v] = epi_yk(acc[i][v], EPI_K, ep);
+  });
   const bool full = ncol >= (size_t)(NV * 8);
   UNROLL for (int i = MR - 1; i >= 0; i--) {
     UNROLL for (int v = 0; v < NV; v++) {
-      const __m256 r = epi_y(acc[i][v], ep);
+      const __m256 r = acc[i][v];
       if (full) _mm256_storeu_ps(cp[i] + 8 * v, r);
       else {
         const size_t rem = ncol > (size_t)v * 8 ? ncol - (size_t)v * 8 : 0;

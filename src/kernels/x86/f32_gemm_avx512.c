@@ -225,7 +225,10 @@ INL void panel(const int MR, const int ASM, const int NZ, const int NY, const fl
       if (NY) y[i] = _mm256_load_ps(w + 16 * NZ);
     }
     const float *wk = w + NR;
-    if (NY && ks == 1) { /* one tap, ymm columns: a simpler loop nest keeps the row pointers in registers */
+    /* a weight prefetch stream (base/prefetch.h): one line per k-step of
+     * a claimed range */
+    const char *claimed = NZ == 2 ? enn_pf_claim((int64_t)(kc * ks), (int64_t)(kc * ks) * MR * 32) : NULL;
+    if (ks == 1 && !claimed) { /* one tap: a simpler loop nest keeps the row pointers in registers */
       const float *ap[MAXMR];
       UNROLL for (int i = 0; i < MR; i++) ap[i] = a[i];
       for (size_t k = 0; k < kc; k++, wk += NR) {
@@ -239,14 +242,10 @@ INL void panel(const int MR, const int ASM, const int NZ, const int NY, const fl
         }
       }
     } else {
-      /* a weight prefetch stream (base/prefetch.h): one line per k-step
-       * of a claimed range, else the same (cached) line every step */
-      const char *pf = (const char *)(const void *)w;
-      size_t pfs = 0;
-      if (NZ == 2) {
-        const char *claimed = enn_pf_claim((int64_t)(kc * ks), (int64_t)(kc * ks) * MR * 32);
-        if (claimed) pf = claimed, pfs = 64;
-      }
+      /* with a claimed range one line per k-step, else the same (cached)
+       * line every step */
+      const char *pf = claimed ? claimed : (const char *)(const void *)w;
+      const size_t pfs = claimed ? 64 : 0;
       for (size_t t = 0; t < ks; t++) {
       const float *const *ap = a + t * (size_t)TABMR;
       for (size_t k = 0; k < kc; k++, wk += NR) {
@@ -266,11 +265,15 @@ INL void panel(const int MR, const int ASM, const int NZ, const int NY, const fl
       }
     }
   }
+  EPI_SWITCH(ep->kind, UNROLL for (int i = 0; i < MR; i++) {
+    UNROLL for (int v = 0; v < NZ; v++) z[i][v] = epi_zk(z[i][v], EPI_K, ep);
+    if (NY) y[i] = epi_yk(y[i], EPI_K, ep);
+  });
   const bool full = ncol >= (size_t)(NZ * 16 + NY * 8);
   UNROLL for (int i = MR - 1; i >= 0; i--) {
     float *ci = c + ((size_t)i < mr ? (size_t)i : mr - 1) * c_stride;
     UNROLL for (int v = 0; v < NZ; v++) {
-      const __m512 r = epi_z(z[i][v], ep);
+      const __m512 r = z[i][v];
       if (full) _mm512_storeu_ps(ci + 16 * v, r);
       else {
         const size_t rem = ncol > (size_t)v * 16 ? ncol - (size_t)v * 16 : 0;
@@ -278,7 +281,7 @@ INL void panel(const int MR, const int ASM, const int NZ, const int NY, const fl
       }
     }
     if (NY) {
-      const __m256 r = epi_y(y[i], ep);
+      const __m256 r = y[i];
       const size_t c0 = (size_t)(NZ * 16);
       if (full) _mm256_storeu_ps(ci + c0, r);
       else _mm256_mask_storeu_ps(ci + c0, mask8(ncol > c0 ? ncol - c0 : 0), r);
