@@ -173,8 +173,23 @@ static void stem_row(const chain *c, const float *x, int32_t nbi, int32_t oy, fl
     const int32_t iy = oy * s->sh - s->pt + ky;
     xr[ky] = (iy < 0 || iy >= s->ih) ? NULL : img + (size_t)iy * xrow;
   }
+  /* The input rows the next output row adds (sh of them) are prefetched
+   * over this row's tiles: a network's input was last touched before the
+   * previous inference (L3 or DRAM), and the hardware prefetchers restart
+   * at every page. MobileNetV2's stem block, 1 thread, 8 alternating
+   * rounds: faster in 7, by 4-8%. */
+  const char *pf = NULL;
+  size_t pf_lines = 0;
+  const int32_t iy_next = (oy + 1) * s->sh - s->pt + s->kh - s->sh;
+  if (iy_next >= 0 && iy_next + s->sh <= s->ih) {
+    pf = (const char *)(img + (size_t)iy_next * xrow);
+    pf_lines = ((size_t)s->sh * xrow * sizeof(float) + 63) / 64;
+  }
+  const size_t pf_per_tile = (pf_lines + (size_t)ntiles - 1) / (size_t)ntiles;
   for (int32_t t = 0; t < ntiles; t++) {
     const int32_t ox0 = (int32_t)((int64_t)c->w * t / ntiles), mr = (int32_t)((int64_t)c->w * (t + 1) / ntiles) - ox0;
+    for (size_t q = 0; pf && q < pf_per_tile && (size_t)t * pf_per_tile + q < pf_lines; q++)
+      __builtin_prefetch(pf + ((size_t)t * pf_per_tile + q) * 64, 0, 3);
     for (int32_t i = 0; i < mr; i++) {
       const int32_t ox = ox0 + i, ix0 = ox * s->sw - s->pl;
       if (ox >= s->in_lo && ox < s->in_hi) { /* the window lies inside the row */
