@@ -25,6 +25,18 @@
  * Anything else is reported as unsupported (exit 1, message on stderr).
  *
  *   xnn_bench MODEL [--threads N] [--warmup N] [--iters N] [--check] [--json]
+ *             [--duel [--block B]]
+ *
+ * --duel times edgenn and XNNPACK in the same process on the same input,
+ * alternating blocks of B runs (default 10) until each engine has run
+ * --iters times: both see the same machine state, minute by minute, which
+ * a shared host's swings (the same binary's p50 moving 15% between
+ * minutes) make necessary for a ratio. Between blocks the process sleeps
+ * 3 ms, so the other engine's workers have left their spin-wait (edgenn's
+ * pool spins 100 us, pthreadpool a little) and do not steal the cores, and
+ * each block starts with one untimed run. The report: each engine's p50
+ * and min over all its runs, the ratio of the p50s (edgenn / XNNPACK) and
+ * the median of the per-block-pair ratios of block medians.
  *
  * --check runs the same input through an edgenn session too and compares
  * the outputs (max |xnn - edgenn| / max |edgenn|; fails above 1e-3), which
@@ -413,23 +425,85 @@ static int cmp_double(const void *a, const void *b) {
   return x < y ? -1 : x > y;
 }
 
+static double median_of(double *v, int n) {
+  qsort(v, (size_t)n, sizeof(double), cmp_double);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
+}
+
+/* --duel: see the header. Returns 0, or 1 after a failure (printed). */
+static int duel(const enn_graph *g, xnn_runtime_t rt, const float *in, size_t in_n, const char *spec, int threads,
+                int warmup, int iters, int block, int json) {
+  enn_session_options o;
+  enn_session_options_init(&o);
+  o.threads = threads;
+  enn_session *s = NULL;
+  if (enn_session_create(g, &o, &s) != ENN_OK) return fail("edgenn session: %s", enn_last_error());
+  memcpy(enn_session_input_buffer(s, 0), in, in_n * sizeof(float));
+  const int nblocks = (iters + block - 1) / block;
+  double *t[2], *bm[2], *tmp = malloc(sizeof(double) * (size_t)block);
+  int n[2] = {0, 0};
+  for (int e = 0; e < 2; e++) {
+    t[e] = malloc(sizeof(double) * (size_t)nblocks * (size_t)block);
+    bm[e] = malloc(sizeof(double) * (size_t)nblocks);
+  }
+  const struct timespec gap = {0, 3000000};
+  int rc = 0;
+  for (int i = 0; i < warmup && !rc; i++)
+    rc = enn_session_run(s) != ENN_OK || xnn_invoke_runtime(rt) != xnn_status_success;
+  for (int b = 0; b < nblocks && !rc; b++)
+    for (int e = 0; e < 2 && !rc; e++) { /* e = 0: edgenn, 1: XNNPACK */
+      nanosleep(&gap, NULL);
+      rc = e ? xnn_invoke_runtime(rt) != xnn_status_success : enn_session_run(s) != ENN_OK;
+      for (int i = 0; i < block && !rc; i++) {
+        const double t0 = now_ms();
+        rc = e ? xnn_invoke_runtime(rt) != xnn_status_success : enn_session_run(s) != ENN_OK;
+        tmp[i] = now_ms() - t0;
+        t[e][n[e]++] = tmp[i];
+      }
+      bm[e][b] = median_of(tmp, block);
+    }
+  if (rc) fail("a run failed");
+  else {
+    double *ratio = malloc(sizeof(double) * (size_t)nblocks);
+    for (int b = 0; b < nblocks; b++) ratio[b] = bm[0][b] / bm[1][b];
+    const double rmed = median_of(ratio, nblocks);
+    const double p50e = median_of(t[0], n[0]), p50x = median_of(t[1], n[1]);
+    if (json)
+      printf("{\"engine\": \"duel\", \"model\": \"%s\", \"threads\": %d, \"iters\": %d, \"block\": %d, "
+             "\"edgenn\": {\"p50\": %.4f, \"min\": %.4f}, \"xnnpack\": {\"p50\": %.4f, \"min\": %.4f}, "
+             "\"p50_ratio\": %.4f, \"block_ratio_median\": %.4f}\n",
+             spec, threads, n[0], block, p50e, t[0][0], p50x, t[1][0], p50e / p50x, rmed);
+    else
+      printf("duel %s, %d thread(s), %d runs each in blocks of %d: edgenn p50 %.3f ms (min %.3f), xnnpack p50 %.3f ms "
+             "(min %.3f); edgenn/xnnpack p50 ratio %.3f, median block ratio %.3f\n",
+             spec, threads, n[0], block, p50e, t[0][0], p50x, t[1][0], p50e / p50x, rmed);
+    free(ratio);
+  }
+  for (int e = 0; e < 2; e++) free(t[e]), free(bm[e]);
+  free(tmp);
+  enn_session_destroy(s);
+  return rc;
+}
+
 int main(int argc, char **argv) {
   const char *spec = NULL;
-  int threads = 1, warmup = 5, iters = 50, json = 0, check = 0;
+  int threads = 1, warmup = 5, iters = 50, json = 0, check = 0, duel_mode = 0, block = 10;
   for (int i = 1; i < argc; i++) {
     if (!strcmp(argv[i], "--json")) json = 1;
     else if (!strcmp(argv[i], "--check")) check = 1;
+    else if (!strcmp(argv[i], "--duel")) duel_mode = 1;
+    else if (!strcmp(argv[i], "--block") && i + 1 < argc) block = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--warmup") && i + 1 < argc) warmup = atoi(argv[++i]);
     else if (!strcmp(argv[i], "--iters") && i + 1 < argc) iters = atoi(argv[++i]);
     else if (argv[i][0] != '-' && !spec) spec = argv[i];
     else {
-      fprintf(stderr, "usage: xnn_bench MODEL [--threads N] [--warmup N] [--iters N] [--json]\n");
+      fprintf(stderr, "usage: xnn_bench MODEL [--threads N] [--warmup N] [--iters N] [--json] [--check] [--duel [--block B]]\n");
       return 2;
     }
   }
-  if (!spec || threads < 1 || threads > 256 || warmup < 0 || iters < 1) {
-    fprintf(stderr, "usage: xnn_bench MODEL [--threads N] [--warmup N] [--iters N] [--json]\n");
+  if (!spec || threads < 1 || threads > 256 || warmup < 0 || iters < 1 || block < 1 || block > 100000) {
+    fprintf(stderr, "usage: xnn_bench MODEL [--threads N] [--warmup N] [--iters N] [--json] [--check] [--duel [--block B]]\n");
     return 2;
   }
   enn_graph *g = NULL;
@@ -460,6 +534,18 @@ int main(int argc, char **argv) {
   if (xnn_setup_runtime(rt, 2, ext) != xnn_status_success) return fail("xnn_setup_runtime failed");
   double check_err = -1;
   if (check && (check_err = compare_with_edgenn(g, rt, in, in_n, outb, out_n)) < 0) return 1;
+  if (duel_mode) {
+    const int rc = duel(g, rt, in, in_n, spec, threads, warmup, iters, block, json);
+    xnn_delete_runtime(rt);
+    xnn_delete_subgraph(t.sg);
+    if (pool) pthreadpool_destroy(pool);
+    for (int i = 0; i < t.n_blobs; i++) free(t.blobs[i]);
+    free(t.val);
+    free(in);
+    free(outb);
+    enn_graph_destroy(g);
+    return rc;
+  }
   for (int i = 0; i < warmup; i++) xnn_invoke_runtime(rt);
   double *ms = malloc(sizeof(double) * (size_t)iters), total = 0;
   for (int i = 0; i < iters; i++) {
