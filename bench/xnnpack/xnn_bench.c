@@ -485,6 +485,37 @@ static int duel(const enn_graph *g, xnn_runtime_t rt, const float *in, size_t in
   return rc;
 }
 
+/* The plain run: XNNPACK alone, warmup then iters timed runs. */
+static int solo(const enn_graph *g, xnn_runtime_t rt, const float *outb, size_t out_n, const char *spec, int threads,
+                int warmup, int iters, int json, int check, double check_err) {
+  for (int i = 0; i < warmup; i++) xnn_invoke_runtime(rt);
+  double *ms = malloc(sizeof(double) * (size_t)iters), total = 0;
+  for (int i = 0; i < iters; i++) {
+    double t0 = now_ms();
+    if (xnn_invoke_runtime(rt) != xnn_status_success) {
+      free(ms);
+      return fail("xnn_invoke_runtime failed");
+    }
+    ms[i] = now_ms() - t0;
+    total += ms[i];
+  }
+  int finite = 1;
+  for (size_t i = 0; i < out_n; i++)
+    if (!isfinite(outb[i])) finite = 0;
+  qsort(ms, (size_t)iters, sizeof(double), cmp_double);
+  const double p50 = ms[(iters - 1) / 2], p90 = ms[(int)(0.9 * (iters - 1))], mean = total / iters;
+  if (json)
+    printf("{\"engine\": \"xnnpack\", \"model\": \"%s\", \"threads\": %d, \"warmup\": %d, \"iters\": %d, "
+           "\"nodes\": %d, \"output_finite\": %s, \"check_rel_err\": %.3g, \"latency_ms\": {\"min\": %.4f, \"p50\": %.4f, \"p90\": %.4f, "
+           "\"mean\": %.4f}}\n",
+           spec, threads, warmup, iters, enn_graph_num_nodes(g), finite ? "true" : "false", check_err, ms[0], p50, p90, mean);
+  else
+    printf("xnnpack %s, %d thread(s): p50 %.3f ms, min %.3f, p90 %.3f, mean %.3f (%d runs)%s\n", spec, threads, p50,
+           ms[0], p90, mean, iters, check ? " [output matches edgenn]" : "");
+  free(ms);
+  return finite && (!check || check_err <= 1e-3) ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
   const char *spec = NULL;
   int threads = 1, warmup = 5, iters = 50, json = 0, check = 0, duel_mode = 0, block = 10;
@@ -534,39 +565,9 @@ int main(int argc, char **argv) {
   if (xnn_setup_runtime(rt, 2, ext) != xnn_status_success) return fail("xnn_setup_runtime failed");
   double check_err = -1;
   if (check && (check_err = compare_with_edgenn(g, rt, in, in_n, outb, out_n)) < 0) return 1;
-  if (duel_mode) {
-    const int rc = duel(g, rt, in, in_n, spec, threads, warmup, iters, block, json);
-    xnn_delete_runtime(rt);
-    xnn_delete_subgraph(t.sg);
-    if (pool) pthreadpool_destroy(pool);
-    for (int i = 0; i < t.n_blobs; i++) free(t.blobs[i]);
-    free(t.val);
-    free(in);
-    free(outb);
-    enn_graph_destroy(g);
-    return rc;
-  }
-  for (int i = 0; i < warmup; i++) xnn_invoke_runtime(rt);
-  double *ms = malloc(sizeof(double) * (size_t)iters), total = 0;
-  for (int i = 0; i < iters; i++) {
-    double t0 = now_ms();
-    if (xnn_invoke_runtime(rt) != xnn_status_success) return fail("xnn_invoke_runtime failed");
-    ms[i] = now_ms() - t0;
-    total += ms[i];
-  }
-  int finite = 1;
-  for (size_t i = 0; i < out_n; i++)
-    if (!isfinite(outb[i])) finite = 0;
-  qsort(ms, (size_t)iters, sizeof(double), cmp_double);
-  const double p50 = ms[(iters - 1) / 2], p90 = ms[(int)(0.9 * (iters - 1))], mean = total / iters;
-  if (json)
-    printf("{\"engine\": \"xnnpack\", \"model\": \"%s\", \"threads\": %d, \"warmup\": %d, \"iters\": %d, "
-           "\"nodes\": %d, \"output_finite\": %s, \"check_rel_err\": %.3g, \"latency_ms\": {\"min\": %.4f, \"p50\": %.4f, \"p90\": %.4f, "
-           "\"mean\": %.4f}}\n",
-           spec, threads, warmup, iters, enn_graph_num_nodes(g), finite ? "true" : "false", check_err, ms[0], p50, p90, mean);
-  else
-    printf("xnnpack %s, %d thread(s): p50 %.3f ms, min %.3f, p90 %.3f, mean %.3f (%d runs)%s\n", spec, threads, p50,
-           ms[0], p90, mean, iters, check ? " [output matches edgenn]" : "");
+  int rc;
+  if (duel_mode) rc = duel(g, rt, in, in_n, spec, threads, warmup, iters, block, json);
+  else rc = solo(g, rt, outb, out_n, spec, threads, warmup, iters, json, check, check_err);
   xnn_delete_runtime(rt);
   xnn_delete_subgraph(t.sg);
   if (pool) pthreadpool_destroy(pool);
@@ -574,7 +575,6 @@ int main(int argc, char **argv) {
   free(t.val);
   free(in);
   free(outb);
-  free(ms);
   enn_graph_destroy(g);
-  return finite && (!check || check_err <= 1e-3) ? 0 : 1;
+  return rc;
 }
