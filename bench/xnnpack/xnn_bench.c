@@ -32,9 +32,12 @@
  * --iters times: both see the same machine state, minute by minute, which
  * a shared host's swings (the same binary's p50 moving 15% between
  * minutes) make necessary for a ratio. Between blocks the process sleeps
- * 3 ms, so the other engine's workers have left their spin-wait (edgenn's
- * pool spins 100 us, pthreadpool a little) and do not steal the cores, and
- * each block starts with one untimed run. The report: each engine's p50
+ * (3 ms; 60 ms with threads) so that the other engine's workers have left
+ * their spin-wait and do not steal the cores: edgenn's pool spins 100 us,
+ * but pthreadpool's workers spin for milliseconds after a job (with a
+ * 3 ms gap edgenn's 2-thread p50 rose from 3.6-3.7 to 3.9-4.4 ms, the
+ * ratio from 0.82-0.83 to 0.92-1.0); and each block starts with one
+ * untimed run. The report: each engine's p50
  * and min over all its runs, the ratio of the p50s (edgenn / XNNPACK) and
  * the median of the per-block-pair ratios of block medians.
  *
@@ -446,7 +449,7 @@ static int duel(const enn_graph *g, xnn_runtime_t rt, const float *in, size_t in
     t[e] = malloc(sizeof(double) * (size_t)nblocks * (size_t)block);
     bm[e] = malloc(sizeof(double) * (size_t)nblocks);
   }
-  const struct timespec gap = {0, 3000000};
+  const struct timespec gap = {0, threads > 1 ? 60000000L : 3000000L};
   int rc = 0;
   for (int i = 0; i < warmup && !rc; i++)
     rc = enn_session_run(s) != ENN_OK || xnn_invoke_runtime(rt) != xnn_status_success;
