@@ -36,26 +36,26 @@ typedef struct enn_pf_stream {
   _Atomic int64_t next;      /* next unclaimed line (reset when the first node of its window starts) */
 } enn_pf_stream;
 
-/* The thread-locals that kernels read once per panel use the initial-exec
- * TLS model: under -fPIC the default (global-dynamic) model makes each
- * access a call to __tls_get_addr (relaxed to plain moves only when the
- * library is linked into an executable), and GCC spills live vector
- * registers and emits vzeroupper around it, inside a GEMM panel. */
-#if defined(__GNUC__) && !defined(_WIN32)
-#define ENN_TLS_IE __attribute__((tls_model("initial-exec")))
-#else
-#define ENN_TLS_IE
-#endif
 /* The stream of the node this thread is running (NULL: none). */
-extern _Thread_local enn_pf_stream *enn_pf_current ENN_TLS_IE;
+extern _Thread_local enn_pf_stream *enn_pf_current;
 /* This thread's claim budget, in lines (see above). */
-extern _Thread_local float enn_pf_budget ENN_TLS_IE;
+extern _Thread_local float enn_pf_budget;
+/* Nonzero once any session of the process has planned a stream. Kernels
+ * test it before touching the thread-locals: under -fPIC each access to
+ * those is a call to __tls_get_addr (relaxed to plain moves only when the
+ * library is linked into an executable), around which GCC spills live
+ * vector registers and emits vzeroupper, in the middle of a GEMM panel's
+ * prologue; the initial-exec TLS model avoids the call but its GOT load
+ * may be allocated to a vector register, which the linker cannot relax
+ * (a link error seen with the AVX-512 GEMM). */
+extern _Atomic int enn_pf_any;
 
 /* Claims n lines for a kernel that is about to run n k-steps of `macs`
  * multiply-accumulates: the address of the first line, or NULL when there
  * is no stream, the budget does not cover n yet or the region is
  * exhausted. */
 static inline const char *enn_pf_claim(int64_t n, int64_t macs) {
+  if (__builtin_expect(!atomic_load_explicit(&enn_pf_any, memory_order_relaxed), 1)) return (const char *)0;
   enn_pf_stream *s = enn_pf_current;
   if (!s) return (const char *)0;
   enn_pf_budget += s->rate * (float)macs;

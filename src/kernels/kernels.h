@@ -283,6 +283,10 @@ typedef struct enn_kernel {
     enn_qs8_dequantize_fn qs8_dequantize;
     enn_f16_gemm_fn f16_gemm;
   } fn;
+  /* GEMM (f32): fn.gemm also takes mr > this->mr and runs the rows in
+   * balanced tiles of at most mr rows itself (the driver's split, so the
+   * same tiles), saving a call and a tile prologue per tile. */
+  int32_t any_rows;
 } enn_kernel;
 
 /* The whole table (every entry compiled into this build, any ISA). */

@@ -130,6 +130,13 @@ static void gemm_block(const enn_gemm_plan *g, const float *a, float *c, int64_t
     for (int64_t pb = p0; pb < p1; pb += g->pblock) {
       const int64_t pe = min64(pb + g->pblock, p1);
       const int64_t col0 = pb * NR, ncols = min64(pe * NR, g->n) - col0;
+      if (g->k->any_rows) { /* the kernel cuts the same tiles itself */
+        float *ct = cg + (size_t)r0 * g->c_stride + (size_t)col0;
+        g->k->fn.gemm((size_t)(r1 - r0), (size_t)ncols, (size_t)g->kc, ag + (size_t)r0 * g->a_stride, g->a_stride,
+                      wg + (size_t)pb * pstride, ct, g->c_stride, &g->ep);
+        if (g->post) post_act(ct, r1 - r0, ncols, g->c_stride, &g->act);
+        continue;
+      }
       const int64_t nt = cdiv(r1 - r0, MR);
       for (int64_t t = 0; t < nt; t++) {
         const int64_t r = r0 + tile_start(r1 - r0, nt, t), mr = r0 + tile_start(r1 - r0, nt, t + 1) - r;

@@ -240,6 +240,7 @@ static enn_status plan_prefetch(enn_session *s) {
     floor_i = j + 1;
     if (w0 == j || have < PF_MACS_PER_LINE) continue;
     enn_pf_stream *ps = &s->streams[n_streams++];
+    atomic_store_explicit(&enn_pf_any, 1, memory_order_relaxed); /* kernels start looking (prefetch.h) */
     ps->base = (const char *)s->pers.blocks[bb];
     ps->lines = lines;
     const double q = 1.25 * (double)lines / have; /* lines per MAC */

@@ -83,6 +83,14 @@ static void gemm_case(const enn_kernel *k, int m, int n, int kd, const enn_act_p
     k->fn.gemm((size_t)mr, (size_t)n, (size_t)kd, xs + r * a_stride, (size_t)a_stride, pw, c + r * c_stride,
                (size_t)c_stride, &ep);
   }
+  if (k->any_rows && m > k->mr) { /* all rows in one call: the same bits, nothing past a row written */
+    float *c1 = malloc(sizeof(float) * (size_t)(m * c_stride));
+    for (int i = 0; i < m * c_stride; i++) c1[i] = SENTINEL;
+    k->fn.gemm((size_t)m, (size_t)n, (size_t)kd, xs, (size_t)a_stride, pw, c1, (size_t)c_stride, &ep);
+    CHECK_MSG(memcmp(c, c1, sizeof(float) * (size_t)(m * c_stride)) == 0, "%s m=%d n=%d k=%d: one call differs",
+              k->name, m, n, kd);
+    free(c1);
+  }
   int bad = 0;
   for (int i = 0; i < m && bad < 3; i++)
     for (int j = 0; j < c_stride; j++) {
@@ -123,6 +131,11 @@ static void test_gemm(void) {
           seed++;
         }
     for (int act = 0; act < N_ACTS; act++) gemm_case(k, k->mr + 1, k->nr + 3, 9, &kActs[act], 100u + (unsigned)act);
+    if (k->any_rows) { /* balanced tiles of 4..7 rows, runs of equal sizes, as the pipeline's rows */
+      const int mm[] = {8, 12, 14, 15, 20, 22, 29, 36, 49, 56, 57, 112};
+      for (size_t a = 0; a < sizeof mm / sizeof mm[0]; a++)
+        gemm_case(k, mm[a], a % 2 ? 96 : 24, a % 3 ? 16 : 33, &kActs[a % N_ACTS], 200u + (unsigned)a);
+    }
     /* NaN in a row: every epilogue treats it as the scalar spec does
      * (relu -> 0, clip / relu6 / hard-sigmoid / hard-swish -> NaN) */
     for (int act = 0; act < N_ACTS; act++) {

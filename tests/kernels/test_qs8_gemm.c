@@ -327,6 +327,7 @@ static void test_prefetch_stream(void) {
       int8_t *c0 = malloc((size_t)m * (size_t)n), *c1 = malloc((size_t)m * (size_t)n);
       k->fn.qs8_gemm((size_t)m, (size_t)n, (size_t)kc, a, (size_t)kc, pw, c0, (size_t)n, &ep);
       enn_pf_stream st = {region, (int64_t)(sizeof region / 64), 1.0f, 0};
+      atomic_store(&enn_pf_any, 1); /* as a session that plans a stream does */
       enn_pf_current = &st;
       enn_pf_budget = 0;
       k->fn.qs8_gemm((size_t)m, (size_t)n, (size_t)kc, a, (size_t)kc, pw, c1, (size_t)n, &ep);

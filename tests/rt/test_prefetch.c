@@ -15,6 +15,7 @@ static void test_claim_rule(void) {
   static _Alignas(64) char region[64 * 100];
   enn_pf_stream s = {region, 100, 0.5f / 256, 0}; /* half a line per 256 MACs (exact in binary) */
   CHECK(enn_pf_claim(10, 2560) == NULL); /* no stream */
+  atomic_store(&enn_pf_any, 1); /* as a session that plans a stream does */
   enn_pf_current = &s;
   enn_pf_budget = 0;
   CHECK(enn_pf_claim(10, 2560) == NULL); /* budget 5 < 10 */
