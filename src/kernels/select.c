@@ -36,7 +36,7 @@ static const enn_kernel g_kernels[] = {
     {"enn_f32_wino43_out__avx512", ENN_KOP_WINO_OUT, ENN_ISA_AVX512, ENN_DTYPE_F32, 0, 16, 6, 6,
      {.wino_out = enn_f32_wino43_out__avx512}, 0},
     {"enn_f32_gemm_minmax_6x16__avx2", ENN_KOP_GEMM, ENN_ISA_AVX2, ENN_DTYPE_F32, 6, 16, 0, 0,
-     {.gemm = enn_f32_gemm_minmax_6x16__avx2}, 0},
+     {.gemm = enn_f32_gemm_minmax_6x16__avx2}, 1},
     {"enn_f32_igemm_minmax_6x16__avx2", ENN_KOP_IGEMM, ENN_ISA_AVX2, ENN_DTYPE_F32, 6, 16, 0, 0,
      {.igemm = enn_f32_igemm_minmax_6x16__avx2}, 0},
     {"enn_f32_dwconv_3x3__avx2", ENN_KOP_DWCONV, ENN_ISA_AVX2, ENN_DTYPE_F32, 1, 8, 3, 3,

@@ -22,6 +22,7 @@
 
 #include "base/prefetch.h"
 #include "kernels/x86/epi_avx2.h"
+#include "kernels/x86/gemm_rows.h"
 
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
@@ -143,10 +144,30 @@ static void tile_mr(size_t mr, size_t nc, size_t kc, size_t ks, const float *con
   }
 }
 
+/* n consecutive tiles of exactly R rows (R = 3..6, gemm_rows.h) in one call. */
+#define TILES_FN(R)                                                                                                \
+  static __attribute__((noinline)) void tiles##R(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride,  \
+                                                 const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) { \
+    for (size_t t = 0; t < n; t++, a += R * a_stride, c += R * c_stride) {                                         \
+      const float *ap[MAXMR];                                                                                      \
+      UNROLL for (int i = 0; i < MAXMR; i++) ap[i] = a + (size_t)(i < R ? i : R - 1) * a_stride;                   \
+      tile(R, R, nc, kc, 1, ap, w, c, c_stride, ep);                                                               \
+    }                                                                                                              \
+  }
+TILES_FN(3)
+TILES_FN(4)
+TILES_FN(5)
+TILES_FN(6)
+static const enn_f32_tiles_fn g_tiles_n[4] = {tiles3, tiles4, tiles5, tiles6};
+
 void enn_f32_gemm_minmax_6x16__avx2(size_t mr, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,
                                     float *c, size_t c_stride, const enn_f32_epi *ep) {
   if (mr == 1) {
     gemv(nc, kc, a, w, c, ep);
+    return;
+  }
+  if (mr > MAXMR) { /* any_rows (gemm_rows.h) */
+    enn_f32_gemm_row_runs(MAXMR, 3, g_tiles_n, mr, nc, kc, a, a_stride, w, c, c_stride, ep);
     return;
   }
   const float *ap[MAXMR];

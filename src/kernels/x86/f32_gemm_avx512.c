@@ -37,6 +37,7 @@
 
 #include "base/prefetch.h"
 #include "kernels/x86/epi_avx512.h"
+#include "kernels/x86/gemm_rows.h"
 
 #define INL static inline __attribute__((always_inline))
 #define UNROLL _Pragma("GCC unroll 32")
@@ -345,9 +346,9 @@ TILE_FN(6)
 TILE_FN(7)
 
 /* n consecutive tiles of exactly R rows (R = 4..7: the sizes of a
- * balanced split of more than 7 rows), one call: the tile prologue and the
- * call are paid once (measured: one 7 x 32 panel per call took ~70 cycles
- * more than with twelve). */
+ * balanced split of more than 7 rows; gemm_rows.h), one call: the tile
+ * prologue and the call are paid once (measured: one 7 x 32 panel per call
+ * took ~70 cycles more than with twelve). */
 #define TILES_FN(R)                                                                                             \
   static __attribute__((noinline)) void tiles##R(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride,  \
                                                  const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) { \
@@ -362,9 +363,7 @@ TILES_FN(5)
 TILES_FN(6)
 TILES_FN(7)
 
-typedef void (*tiles_fn)(size_t, size_t, size_t, const float *, size_t, const float *, float *, size_t,
-                         const enn_f32_epi *);
-static const tiles_fn g_tiles_n[4] = {tiles4, tiles5, tiles6, tiles7};
+static const enn_f32_tiles_fn g_tiles_n[4] = {tiles4, tiles5, tiles6, tiles7};
 
 typedef void (*tile_fn)(size_t, size_t, size_t, const float *const *, const float *, float *, size_t,
                         const enn_f32_epi *);
@@ -383,15 +382,8 @@ void enn_f32_gemm_minmax_7x32__avx512(size_t mr, size_t nc, size_t kc, const flo
     gemv(nc, kc, a, w, c, ep);
     return;
   }
-  if (mr > 7) { /* any_rows: balanced tiles (4..7 rows), runs of equal sizes in one call */
-    const size_t nt = (mr + 6) / 7;
-    for (size_t t = 0; t < nt;) {
-      const size_t r = mr * t / nt, sz = mr * (t + 1) / nt - r;
-      size_t run = 1;
-      while (t + run < nt && mr * (t + run + 1) / nt - mr * (t + run) / nt == sz) run++;
-      g_tiles_n[sz - 4](run, nc, kc, a + r * a_stride, a_stride, w, c + r * c_stride, c_stride, ep);
-      t += run;
-    }
+  if (mr > 7) { /* any_rows (gemm_rows.h) */
+    enn_f32_gemm_row_runs(7, 4, g_tiles_n, mr, nc, kc, a, a_stride, w, c, c_stride, ep);
     return;
   }
   const float *ap[TABMR];

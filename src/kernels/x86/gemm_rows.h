@@ -1,0 +1,36 @@
+/*
+ * Any row count for the f32 GEMM kernels (enn_kernel.any_rows): mr > MR
+ * rows are cut into nt = ceil(mr / MR) balanced tiles, tile t = rows
+ * [mr * t / nt, mr * (t + 1) / nt) (the split conv2d_fast.c's driver
+ * makes, so the same tiles), and each run of consecutive tiles of equal
+ * size goes to one call of that size's multi-tile routine: the call and
+ * the tile's prologue are paid once per run instead of once per tile.
+ * Balanced tiles of more than MR rows hold at least MR / 2 rows, so a
+ * kernel provides routines for sizes lo..MR with lo = (MR + 1) / 2.
+ */
+#ifndef ENN_KERNELS_X86_GEMM_ROWS_H
+#define ENN_KERNELS_X86_GEMM_ROWS_H
+
+#include <stddef.h>
+
+#include "kernels/kernels.h"
+
+/* n consecutive tiles of exactly R rows starting at a / c. */
+typedef void (*enn_f32_tiles_fn)(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,
+                                 float *c, size_t c_stride, const enn_f32_epi *ep);
+
+/* mr > MR rows; tiles[R - lo] handles tiles of R rows. */
+static inline void enn_f32_gemm_row_runs(size_t MR, size_t lo, const enn_f32_tiles_fn *tiles, size_t mr, size_t nc,
+                                         size_t kc, const float *a, size_t a_stride, const float *w, float *c,
+                                         size_t c_stride, const enn_f32_epi *ep) {
+  const size_t nt = (mr + MR - 1) / MR;
+  for (size_t t = 0; t < nt;) {
+    const size_t r = mr * t / nt, sz = mr * (t + 1) / nt - r;
+    size_t run = 1;
+    while (t + run < nt && mr * (t + run + 1) / nt - mr * (t + run) / nt == sz) run++;
+    tiles[sz - lo](run, nc, kc, a + r * a_stride, a_stride, w, c + r * c_stride, c_stride, ep);
+    t += run;
+  }
+}
+
+#endif
