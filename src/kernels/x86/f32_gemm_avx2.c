@@ -145,15 +145,8 @@ static void tile_mr(size_t mr, size_t nc, size_t kc, size_t ks, const float *con
 }
 
 /* n consecutive tiles of exactly R rows (R = 3..6, gemm_rows.h) in one call. */
-#define TILES_FN(R)                                                                                                \
-  static __attribute__((noinline)) void tiles##R(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride,  \
-                                                 const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) { \
-    for (size_t t = 0; t < n; t++, a += R * a_stride, c += R * c_stride) {                                         \
-      const float *ap[MAXMR];                                                                                      \
-      UNROLL for (int i = 0; i < MAXMR; i++) ap[i] = a + (size_t)(i < R ? i : R - 1) * a_stride;                   \
-      tile(R, R, nc, kc, 1, ap, w, c, c_stride, ep);                                                               \
-    }                                                                                                              \
-  }
+#define TILE256(R, ap, c) tile(R, R, nc, kc, 1, ap, w, c, c_stride, ep)
+#define TILES_FN(R) ENN_F32_TILES_FN(R, MAXMR, TILE256)
 TILES_FN(3)
 TILES_FN(4)
 TILES_FN(5)

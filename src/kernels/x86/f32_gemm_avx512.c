@@ -349,15 +349,8 @@ TILE_FN(7)
  * balanced split of more than 7 rows; gemm_rows.h), one call: the tile
  * prologue and the call are paid once (measured: one 7 x 32 panel per call
  * took ~70 cycles more than with twelve). */
-#define TILES_FN(R)                                                                                             \
-  static __attribute__((noinline)) void tiles##R(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride,  \
-                                                 const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) { \
-    for (size_t t = 0; t < n; t++, a += R * a_stride, c += R * c_stride) {                                      \
-      const float *ap[TABMR];                                                                                   \
-      UNROLL for (int i = 0; i < TABMR; i++) ap[i] = a + (size_t)(i < R ? i : R - 1) * a_stride;                \
-      tile(R, ASM_NARROW, R, nc, kc, 1, ap, w, c, c_stride, ep);                                                \
-    }                                                                                                           \
-  }
+#define TILE512(R, ap, c) tile(R, ASM_NARROW, R, nc, kc, 1, ap, w, c, c_stride, ep)
+#define TILES_FN(R) ENN_F32_TILES_FN(R, TABMR, TILE512)
 TILES_FN(4)
 TILES_FN(5)
 TILES_FN(6)

@@ -19,6 +19,19 @@
 typedef void (*enn_f32_tiles_fn)(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,
                                  float *c, size_t c_stride, const enn_f32_epi *ep);
 
+/* Defines tiles<R>: n tiles of R rows, each through the file's one-tile
+ * routine TILE(R, ap, c) with NPTR row pointers ap (rows past R repeat the
+ * last one, as the one-tile routines expect). */
+#define ENN_F32_TILES_FN(R, NPTR, TILE)                                                                         \
+  static __attribute__((noinline)) void tiles##R(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride,  \
+                                                 const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) { \
+    for (size_t t = 0; t < n; t++, a += R * a_stride, c += R * c_stride) {                                      \
+      const float *ap[NPTR];                                                                                    \
+      for (int i = 0; i < (NPTR); i++) ap[i] = a + (size_t)(i < R ? i : R - 1) * a_stride;                      \
+      TILE(R, ap, c);                                                                                           \
+    }                                                                                                           \
+  }
+
 /* mr > MR rows; tiles[R - lo] handles tiles of R rows. */
 static inline void enn_f32_gemm_row_runs(size_t MR, size_t lo, const enn_f32_tiles_fn *tiles, size_t mr, size_t nc,
                                          size_t kc, const float *a, size_t a_stride, const float *w, float *c,
