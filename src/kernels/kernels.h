@@ -26,6 +26,7 @@
  *   a is an indirection table of ks x MR row pointers (a padding tap points
  *   at a zero row of kc floats); rows i >= mr are never stored (their
  *   pointers must still be readable: callers repeat row mr - 1). ks, kc >= 1.
+ *   GEMM / IGEMM entries with any_rows (below) take any mr >= 1.
  *
  * DWCONV enn_f32_dwconv_<KH>x<KW>__<isa> (depthwise, channel multiplier 1)
  *   one output row: y[ox, c] = epi( bias[c] + sum_{ky,kx} rows[ky][ix, c] * w[ky, kx, c] )
@@ -283,9 +284,12 @@ typedef struct enn_kernel {
     enn_qs8_dequantize_fn qs8_dequantize;
     enn_f16_gemm_fn f16_gemm;
   } fn;
-  /* GEMM (f32): fn.gemm also takes mr > this->mr and runs the rows in
-   * balanced tiles of at most mr rows itself (the driver's split, so the
-   * same tiles), saving a call and a tile prologue per tile. */
+  /* f32 GEMM / IGEMM: the kernel also takes mr > this->mr and runs the
+   * rows in balanced tiles of at most this->mr rows itself (tile t = rows
+   * [mr * t / nt, mr * (t + 1) / nt), nt = ceil(mr / this->mr): the
+   * driver's split, so the same tiles), saving a call and a tile prologue
+   * per tile; an IGEMM then reads tile t's table of ks x MR pointers at
+   * a + t * ks * MR. */
   int32_t any_rows;
 } enn_kernel;
 

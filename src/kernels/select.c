@@ -18,7 +18,7 @@ static const enn_kernel g_kernels[] = {
     {"enn_f32_gemm_minmax_7x32__avx512", ENN_KOP_GEMM, ENN_ISA_AVX512, ENN_DTYPE_F32, 7, 32, 0, 0,
      {.gemm = enn_f32_gemm_minmax_7x32__avx512}, 1},
     {"enn_f32_igemm_minmax_7x32__avx512", ENN_KOP_IGEMM, ENN_ISA_AVX512, ENN_DTYPE_F32, 7, 32, 0, 0,
-     {.igemm = enn_f32_igemm_minmax_7x32__avx512}, 0},
+     {.igemm = enn_f32_igemm_minmax_7x32__avx512}, 1},
     {"enn_f32_dwconv_3x3__avx512", ENN_KOP_DWCONV, ENN_ISA_AVX512, ENN_DTYPE_F32, 1, 16, 3, 3,
      {.dwconv = enn_f32_dwconv_3x3__avx512}, 0},
     {"enn_f32_dwconv_5x5__avx512", ENN_KOP_DWCONV, ENN_ISA_AVX512, ENN_DTYPE_F32, 1, 16, 5, 5,

@@ -186,8 +186,17 @@ static void stem_row(const chain *c, const float *x, int32_t nbi, int32_t oy, fl
     pf_lines = ((size_t)s->sh * xrow * sizeof(float) + 63) / 64;
   }
   const size_t pf_per_tile = (pf_lines + (size_t)ntiles - 1) / (size_t)ntiles;
+  /* With an any_rows kernel (kernels.h) every tile gets its own table and
+   * edge copies and one call runs the row. */
+  const bool all = s->k->any_rows && ntiles > 1;
+  const float **a_all = a;
+  float *border_all = border;
   for (int32_t t = 0; t < ntiles; t++) {
     const int32_t ox0 = (int32_t)((int64_t)c->w * t / ntiles), mr = (int32_t)((int64_t)c->w * (t + 1) / ntiles) - ox0;
+    if (all) {
+      a = a_all + (size_t)t * (size_t)s->ks * (size_t)MR;
+      border = border_all + (size_t)t * (size_t)MR * (size_t)s->kh * (size_t)run;
+    }
     for (size_t q = 0; pf && q < pf_per_tile && (size_t)t * pf_per_tile + q < pf_lines; q++)
       __builtin_prefetch(pf + ((size_t)t * pf_per_tile + q) * 64, 0, 3);
     for (int32_t i = 0; i < mr; i++) {
@@ -212,9 +221,13 @@ static void stem_row(const chain *c, const float *x, int32_t nbi, int32_t oy, fl
     }
     for (int32_t ky = 0; ky < s->kh; ky++)
       for (int32_t i = mr; i < MR; i++) a[ky * MR + i] = a[ky * MR + mr - 1];
-    s->k->fn.igemm((size_t)mr, (size_t)c->chid, (size_t)s->kc, (size_t)s->ks, a, s->w,
-                   dst + (size_t)ox0 * (size_t)c->chid, (size_t)c->chid, &s->ep);
+    if (!all)
+      s->k->fn.igemm((size_t)mr, (size_t)c->chid, (size_t)s->kc, (size_t)s->ks, a, s->w,
+                     dst + (size_t)ox0 * (size_t)c->chid, (size_t)c->chid, &s->ep);
   }
+  if (all)
+    s->k->fn.igemm((size_t)c->w, (size_t)c->chid, (size_t)s->kc, (size_t)s->ks, a_all, s->w, dst, (size_t)c->chid,
+                   &s->ep);
 }
 
 /* Thread t's stem scratch (row pointers, then edge copies). It is not in
@@ -382,9 +395,10 @@ enn_status enn_conv2d_chain_prepare(enn_exec *e, enn_prepare_ctx *ctx, enn_fast_
     const int64_t kdim = (int64_t)ec->kh * ec->kw * ec->ic;
     float *pw = enn_prepare_alloc(ctx, enn_f32_pack_gemm_floats(c->chid, kdim, ki->nr) * sizeof(float));
     float *zero = enn_prepare_alloc(ctx, (size_t)sc->kc * sizeof(float));
-    sc->ptr_bytes = enn_align_up((size_t)sc->ks * (size_t)ki->mr * sizeof(float *), ENN_ALIGN);
-    sc->per_thread =
-        sc->ptr_bytes + enn_align_up((size_t)ki->mr * (size_t)sc->kh * (size_t)sc->kc * sizeof(float), ENN_ALIGN);
+    const size_t tabs = ki->any_rows ? (size_t)((c->w + ki->mr - 1) / ki->mr) : 1; /* tables per row (stem_row) */
+    sc->ptr_bytes = enn_align_up(tabs * (size_t)sc->ks * (size_t)ki->mr * sizeof(float *), ENN_ALIGN);
+    sc->per_thread = sc->ptr_bytes +
+                     enn_align_up(tabs * (size_t)ki->mr * (size_t)sc->kh * (size_t)sc->kc * sizeof(float), ENN_ALIGN);
     sc->scratch = enn_prepare_alloc(ctx, sc->per_thread * (size_t)T);
     if (!pw || !zero || !sc->scratch) return enn_err(ENN_ERR_NO_MEMORY, "out of memory packing a fused block");
     enn_f32_pack_gemm(c->chid, kdim, kdim, ki->nr, conv_w(g, &s.e), conv_b(g, &s.e), pw);

@@ -217,12 +217,56 @@ static void igemm_case(const enn_kernel *k, int mr, int n, int kc, int ks, const
   free(pool), free(zero), free(w), free(b), free(c), free(ind), free(pw);
 }
 
+/* any_rows: m rows in one call, tile t's table at ind + t * ks * MR (the
+ * balanced split), against one call per tile: the same bits, nothing past
+ * a row written. */
+static void igemm_rows_case(const enn_kernel *k, int m, int n, int kc, int ks, const enn_act_params *act,
+                            unsigned long long seed) {
+  const int MR = k->mr, nt = (m + MR - 1) / MR, pix = 13, pstride = kc + 1, c_stride = n + 2;
+  float *pool = malloc(sizeof(float) * (size_t)(pix * pstride)), *zero = calloc((size_t)kc, sizeof(float));
+  float *w = malloc(sizeof(float) * (size_t)(n * ks * kc)), *b = malloc(sizeof(float) * (size_t)n);
+  float *c0 = malloc(sizeof(float) * (size_t)(m * c_stride)), *c1 = malloc(sizeof(float) * (size_t)(m * c_stride));
+  const float **ind = malloc(sizeof(float *) * (size_t)(nt * ks * MR));
+  float *pw = aligned_alloc(64, enn_align_up(enn_f32_pack_gemm_floats(n, (int64_t)ks * kc, k->nr) * sizeof(float), 64));
+  enn_t_fill(pool, pix * pstride, seed, -2.0f, 2.0f);
+  enn_t_fill(w, n * ks * kc, seed + 1, -1.0f, 1.0f);
+  enn_t_fill(b, n, seed + 2, -1.0f, 1.0f);
+  enn_f32_pack_gemm(n, (int64_t)ks * kc, (int64_t)ks * kc, k->nr, w, b, pw);
+  enn_f32_epi ep;
+  CHECK(enn_f32_epi_init(&ep, act));
+  unsigned long long st = seed * 31u + 3u;
+  for (int t = 0; t < nt; t++) {
+    const int r0 = m * t / nt, mr = m * (t + 1) / nt - r0;
+    const float **tab = ind + (size_t)t * (size_t)(ks * MR);
+    for (int tap = 0; tap < ks; tap++)
+      for (int i = 0; i < MR; i++) {
+        const int q = (int)enn_t_randf(&st, 0.0f, (float)pix + 1.0f);
+        tab[tap * MR + i] = i >= mr ? tab[tap * MR + mr - 1] : q >= pix ? zero : pool + q * pstride;
+      }
+  }
+  for (int i = 0; i < m * c_stride; i++) c0[i] = c1[i] = SENTINEL;
+  for (int t = 0; t < nt; t++) {
+    const int r0 = m * t / nt, mr = m * (t + 1) / nt - r0;
+    k->fn.igemm((size_t)mr, (size_t)n, (size_t)kc, (size_t)ks, ind + (size_t)t * (size_t)(ks * MR), pw,
+                c0 + r0 * c_stride, (size_t)c_stride, &ep);
+  }
+  k->fn.igemm((size_t)m, (size_t)n, (size_t)kc, (size_t)ks, ind, pw, c1, (size_t)c_stride, &ep);
+  CHECK_MSG(memcmp(c0, c1, sizeof(float) * (size_t)(m * c_stride)) == 0, "%s m=%d n=%d kc=%d ks=%d: one call differs",
+            k->name, m, n, kc, ks);
+  free(pool), free(zero), free(w), free(b), free(c0), free(c1), free(ind), free(pw);
+}
+
 static void test_igemm(void) {
   int32_t cnt;
   const enn_kernel *t = enn_kernel_table(&cnt);
   for (int32_t i = 0; i < cnt; i++) {
     const enn_kernel *k = &t[i];
     if (k->op != ENN_KOP_IGEMM || !usable(k)) continue;
+    if (k->any_rows) {
+      const int mm[] = {8, 13, 14, 20, 29, 56, 112};
+      for (size_t a = 0; a < sizeof mm / sizeof mm[0]; a++)
+        igemm_rows_case(k, mm[a], a % 2 ? 32 : 19, a % 3 ? 9 : 4, a % 2 ? 3 : 1, &kActs[a % N_ACTS], 300u + a);
+    }
     const int mrs[] = {1, 2, 3, 4, 5, k->mr - 1, k->mr}; /* every row count (a tile per count) */
     const int ns[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 24, 25, k->nr, k->nr + 1, 3 * k->nr + 5};
     const int kcs[] = {1, 3, 16};

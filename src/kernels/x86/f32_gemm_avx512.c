@@ -355,6 +355,12 @@ TILES_FN(4)
 TILES_FN(5)
 TILES_FN(6)
 TILES_FN(7)
+#define ITILE512(R, tab, c) tile(R, ASM_NARROW, R, nc, kc, ks, tab, w, c, c_stride, ep)
+ENN_F32_ITILES_FN(4, TABMR, ITILE512)
+ENN_F32_ITILES_FN(5, TABMR, ITILE512)
+ENN_F32_ITILES_FN(6, TABMR, ITILE512)
+ENN_F32_ITILES_FN(7, TABMR, ITILE512)
+static const enn_f32_itiles_fn g_itiles_n[4] = {itiles4, itiles5, itiles6, itiles7};
 
 static const enn_f32_tiles_fn g_tiles_n[4] = {tiles4, tiles5, tiles6, tiles7};
 
@@ -386,6 +392,10 @@ void enn_f32_gemm_minmax_7x32__avx512(size_t mr, size_t nc, size_t kc, const flo
 
 void enn_f32_igemm_minmax_7x32__avx512(size_t mr, size_t nc, size_t kc, size_t ks, const float *const *a,
                                        const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) {
+  if (mr > 7) { /* any_rows: one table per balanced tile (gemm_rows.h) */
+    enn_f32_igemm_row_runs(7, 4, g_itiles_n, mr, nc, kc, ks, a, w, c, c_stride, ep);
+    return;
+  }
   tile_mr(mr, nc, kc, ks, a, w, c, c_stride, ep);
 }
 

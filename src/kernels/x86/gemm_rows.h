@@ -46,4 +46,27 @@ static inline void enn_f32_gemm_row_runs(size_t MR, size_t lo, const enn_f32_til
   }
 }
 
+/* The IGEMM form: n tiles of R rows, tile t's table of ks x TAB row
+ * pointers at a + t * ks * TAB (kernels.h), through TILE(R, table, c). */
+typedef void (*enn_f32_itiles_fn)(size_t n, size_t nc, size_t kc, size_t ks, const float *const *a, const float *w,
+                                  float *c, size_t c_stride, const enn_f32_epi *ep);
+#define ENN_F32_ITILES_FN(R, TAB, TILE)                                                                          \
+  static __attribute__((noinline)) void itiles##R(size_t n, size_t nc, size_t kc, size_t ks, const float *const *a, \
+                                                  const float *w, float *c, size_t c_stride, const enn_f32_epi *ep) { \
+    for (size_t t = 0; t < n; t++, a += ks * (TAB), c += R * c_stride) TILE(R, a, c);                           \
+  }
+
+static inline void enn_f32_igemm_row_runs(size_t MR, size_t lo, const enn_f32_itiles_fn *tiles, size_t mr, size_t nc,
+                                          size_t kc, size_t ks, const float *const *a, const float *w, float *c,
+                                          size_t c_stride, const enn_f32_epi *ep) {
+  const size_t nt = (mr + MR - 1) / MR;
+  for (size_t t = 0; t < nt;) {
+    const size_t r = mr * t / nt, sz = mr * (t + 1) / nt - r;
+    size_t run = 1;
+    while (t + run < nt && mr * (t + run + 1) / nt - mr * (t + run) / nt == sz) run++;
+    tiles[sz - lo](run, nc, kc, ks, a + t * ks * MR, w, c + r * c_stride, c_stride, ep);
+    t += run;
+  }
+}
+
 #endif
