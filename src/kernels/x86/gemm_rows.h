@@ -15,6 +15,20 @@
 
 #include "kernels/kernels.h"
 
+/* Runs CALL (which sees t: the run's first tile, run: its tile count, r:
+ * its first row, sz: its tiles' size) for each run of equal tiles. */
+#define ENN_TILE_RUNS(mr, MR, CALL)                                                  \
+  do {                                                                               \
+    const size_t nt_ = ((mr) + (MR)-1) / (MR);                                       \
+    for (size_t t = 0; t < nt_;) {                                                   \
+      const size_t r = (mr)*t / nt_, sz = (mr) * (t + 1) / nt_ - r;                  \
+      size_t run = 1;                                                                \
+      while (t + run < nt_ && (mr) * (t + run + 1) / nt_ - (mr) * (t + run) / nt_ == sz) run++; \
+      CALL;                                                                          \
+      t += run;                                                                      \
+    }                                                                                \
+  } while (0)
+
 /* n consecutive tiles of exactly R rows starting at a / c. */
 typedef void (*enn_f32_tiles_fn)(size_t n, size_t nc, size_t kc, const float *a, size_t a_stride, const float *w,
                                  float *c, size_t c_stride, const enn_f32_epi *ep);
@@ -36,14 +50,7 @@ typedef void (*enn_f32_tiles_fn)(size_t n, size_t nc, size_t kc, const float *a,
 static inline void enn_f32_gemm_row_runs(size_t MR, size_t lo, const enn_f32_tiles_fn *tiles, size_t mr, size_t nc,
                                          size_t kc, const float *a, size_t a_stride, const float *w, float *c,
                                          size_t c_stride, const enn_f32_epi *ep) {
-  const size_t nt = (mr + MR - 1) / MR;
-  for (size_t t = 0; t < nt;) {
-    const size_t r = mr * t / nt, sz = mr * (t + 1) / nt - r;
-    size_t run = 1;
-    while (t + run < nt && mr * (t + run + 1) / nt - mr * (t + run) / nt == sz) run++;
-    tiles[sz - lo](run, nc, kc, a + r * a_stride, a_stride, w, c + r * c_stride, c_stride, ep);
-    t += run;
-  }
+  ENN_TILE_RUNS(mr, MR, tiles[sz - lo](run, nc, kc, a + r * a_stride, a_stride, w, c + r * c_stride, c_stride, ep));
 }
 
 /* The IGEMM form: n tiles of R rows, tile t's table of ks x TAB row
@@ -59,14 +66,7 @@ typedef void (*enn_f32_itiles_fn)(size_t n, size_t nc, size_t kc, size_t ks, con
 static inline void enn_f32_igemm_row_runs(size_t MR, size_t lo, const enn_f32_itiles_fn *tiles, size_t mr, size_t nc,
                                           size_t kc, size_t ks, const float *const *a, const float *w, float *c,
                                           size_t c_stride, const enn_f32_epi *ep) {
-  const size_t nt = (mr + MR - 1) / MR;
-  for (size_t t = 0; t < nt;) {
-    const size_t r = mr * t / nt, sz = mr * (t + 1) / nt - r;
-    size_t run = 1;
-    while (t + run < nt && mr * (t + run + 1) / nt - mr * (t + run) / nt == sz) run++;
-    tiles[sz - lo](run, nc, kc, ks, a + t * ks * MR, w, c + r * c_stride, c_stride, ep);
-    t += run;
-  }
+  ENN_TILE_RUNS(mr, MR, tiles[sz - lo](run, nc, kc, ks, a + t * ks * MR, w, c + r * c_stride, c_stride, ep));
 }
 
 #endif
