@@ -36,10 +36,11 @@ void enn_free(const enn_allocator *a, void *p);
 /* Big long-lived blocks (a session's packed weights and arena): with the
  * default allocator on Linux, a private anonymous mapping that starts on a
  * 2 MiB boundary, advised for transparent huge pages before its first
- * touch (MADV_HUGEPAGE: one TLB entry per 2 MiB instead of 512, and the
- * hardware prefetchers are not stopped at every 4 KiB page boundary of a
- * weight stream; the tail past the last whole 2 MiB keeps 4 KiB pages, so
- * untouched memory costs nothing). Otherwise (a caller's allocator, another
+ * touch (MADV_HUGEPAGE: one TLB entry per 2 MiB instead of 512, so a
+ * weight stream does not take a page walk every 4 KiB; the tail past the
+ * last whole 2 MiB keeps 4 KiB pages, untouched 2 MiB ranges are never
+ * faulted in, a partly used one costs its whole 2 MiB of memory).
+ * Otherwise (a caller's allocator, another
  * OS, ENN_HUGEPAGES=0 in the environment, or a failed mapping)
  * enn_alloc_aligned(size, ENN_ALIGN). *mapped says which. Zero-filled.
  * Free with enn_free_big(a, p, size, mapped), the same size and flag. */
