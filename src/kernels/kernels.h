@@ -102,30 +102,23 @@ typedef struct enn_f32_epi {
  * epilogues: with the kind read per accumulator between a tile's stores,
  * GCC reloaded it and re-branched for every register (a store through the
  * output pointer may alias the epilogue struct). */
-#define EPI_SWITCH(kind, ...)            \
-  do {                                   \
-    switch (kind) {                      \
-    case ENN_EPI_RELU: {                 \
-      enum { EPI_K = ENN_EPI_RELU };     \
-      __VA_ARGS__;                       \
-    } break;                             \
-    case ENN_EPI_MINMAX: {               \
-      enum { EPI_K = ENN_EPI_MINMAX };   \
-      __VA_ARGS__;                       \
-    } break;                             \
-    case ENN_EPI_HSWISH: {               \
-      enum { EPI_K = ENN_EPI_HSWISH };   \
-      __VA_ARGS__;                       \
-    } break;                             \
-    case ENN_EPI_HSIGMOID: {             \
-      enum { EPI_K = ENN_EPI_HSIGMOID }; \
-      __VA_ARGS__;                       \
-    } break;                             \
-    default: {                           \
-      enum { EPI_K = ENN_EPI_NONE };     \
-      __VA_ARGS__;                       \
-    } break;                             \
-    }                                    \
+#define EPI_CASE_(K, ...)       \
+  case K: {                      \
+    enum { EPI_K = K };          \
+    __VA_ARGS__;                 \
+  } break;
+#define EPI_SWITCH(kind, ...)                      \
+  do {                                             \
+    switch (kind) {                                \
+      EPI_CASE_(ENN_EPI_RELU, __VA_ARGS__)         \
+      EPI_CASE_(ENN_EPI_MINMAX, __VA_ARGS__)       \
+      EPI_CASE_(ENN_EPI_HSWISH, __VA_ARGS__)       \
+      EPI_CASE_(ENN_EPI_HSIGMOID, __VA_ARGS__)     \
+    default: {                                     \
+      enum { EPI_K = ENN_EPI_NONE };               \
+      __VA_ARGS__;                                 \
+    } break;                                       \
+    }                                              \
   } while (0)
 
 /* Fills *ep for act. Returns true when the epilogue computes act itself;

@@ -84,7 +84,7 @@
  * any thread count: the pipeline would stream all its weights from L3 for
  * every output row, the layers read each weight panel block from L3 once
  * and their intermediates stay in L2 (MobileNetV2's 7x7 blocks and the
- * 14x14 -> 7x7 one: 1 thread, 5 alternating rounds, each 7x7 block 3-5%
+ * 14x14 -> 7x7 one: 1 thread, 6 alternating rounds, each 7x7 block 4-6%
  * faster; 14x14 blocks with 464 KB of weights measured the same either
  * way and stay in the pipeline). */
 #define L2_ROW_WEIGHTS (512 * 1024)
@@ -175,8 +175,7 @@ static void stem_row(const chain *c, const float *x, int32_t nbi, int32_t oy, fl
   }
   /* The input rows the next output row adds (sh of them) are prefetched
    * over this row's tiles: a network's input was last touched before the
-   * previous inference (L3 or DRAM), and the hardware prefetchers restart
-   * at every page. MobileNetV2's stem block, 1 thread, 8 alternating
+   * previous inference (L3 or DRAM). MobileNetV2's stem block, 1 thread, 8 alternating
    * rounds: faster in 7, by 4-8%. */
   const char *pf = NULL;
   size_t pf_lines = 0;
